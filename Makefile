@@ -1,0 +1,63 @@
+# Comunità di pratiche – pipeline del Bilancio sociale.
+# `make report` prepara tutto (ambiente Python, librerie di sistema) e genera i file;
+# `make test` esegue tutti i test. `make help` elenca gli altri comandi.
+
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+ANNO ?=
+PDF ?= pdf/ua-1
+APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+
+.DEFAULT_GOAL := help
+.PHONY: help report check test clean system-libs
+
+help: ## elenca i comandi disponibili
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+report: $(VENV)/.stamp-runtime system-libs ## genera pagina, PDF e dati (tutte le edizioni, o ANNO=2021)
+	@$(PY) -m pipeline build $(if $(ANNO),--anno $(ANNO)) --pdf $(PDF)
+	@echo "Risultati in output/ (indice delle edizioni: output/index.html)"
+
+check: $(VENV)/.stamp-runtime ## controlla soltanto i dati, senza generare nulla
+	@$(PY) -m pipeline check $(if $(ANNO),--anno $(ANNO))
+
+test: $(VENV)/.stamp-test system-libs ## esegue tutti i test
+	@$(PY) -m pytest
+
+clean: ## cancella output/ e l'ambiente .venv/
+	rm -rf output $(VENV) *.egg-info .pytest_cache .hypothesis
+
+# WeasyPrint needs Pango; libharfbuzz-subset0 gives it fast, reproducible font
+# subsetting (without it, fontTools writes the clock into embedded fonts).
+system-libs:
+	@missing=""; \
+	for lib in libpango-1.0.so.0 libpangoft2-1.0.so.0 libharfbuzz-subset.so.0; do \
+	  /sbin/ldconfig -p | grep -q "$$lib" || missing="$$missing $$lib"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installo le librerie di sistema mancanti:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
+	  else \
+	    echo "Mancano librerie di sistema:$$missing"; \
+	    echo "Installarle con: sudo apt-get install $(APT_PACKAGES)"; exit 1; \
+	  fi; \
+	fi
+
+$(VENV)/bin/python:
+	@test -n "$(PYTHON)" || { echo "Serve Python 3.11 (python3.11 o python3)"; exit 1; }
+	@echo "Creo l'ambiente Python in $(VENV)/"
+	@$(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --upgrade pip
+
+$(VENV)/.stamp-runtime: pyproject.toml | $(VENV)/bin/python
+	@echo "Installo le dipendenze (versioni fissate in pyproject.toml)"
+	@$(PY) -m pip install -q -e .
+	@touch $@
+
+$(VENV)/.stamp-test: pyproject.toml $(VENV)/.stamp-runtime
+	@echo "Installo le dipendenze dei test"
+	@$(PY) -m pip install -q -e '.[test]'
+	@touch $@

@@ -1,0 +1,135 @@
+"""Aggregate stage: pure pandas functions from checked records to figures.
+
+Each function takes frames (and the reference date) and returns a frame, a
+series or a number; none reads files or formats text. `summarise` gathers
+them into one `Figures` object for the context stage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from .schema import AREAS, MODES
+from .validate import Dataset
+
+TOTAL = "Totale"
+
+
+def counted_meetings(incontri: pd.DataFrame, reference: date) -> pd.DataFrame:
+    """Meetings dated on or before the reference date (the ones counted)."""
+    return incontri.loc[incontri["data"] <= pd.Timestamp(reference)]
+
+
+def groups_table(bandi: pd.DataFrame, gruppi: pd.DataFrame) -> pd.DataFrame:
+    """Groups by call (rows, in `bandi` order, labelled `nome anno`) and
+    macro-area (columns, ISTAT order), with row and column totals."""
+    counts = (gruppi.groupby(["bando", "area"], observed=False).size()
+              .unstack("area").reindex(index=bandi["bando"], columns=list(AREAS)).fillna(0).astype(int))
+    counts.index = pd.Index(bandi["etichetta"].to_list(), name="bando")
+    counts.columns.name = None
+    counts[TOTAL] = counts.sum(axis=1)
+    counts.loc[TOTAL] = counts.sum(axis=0)
+    return counts
+
+
+def projects_by_call(bandi: pd.DataFrame, progetti: pd.DataFrame) -> pd.DataFrame:
+    """Per call, in `bandi` order: projects listed and projects involved
+    (those in a group)."""
+    listed = progetti.groupby("bando").size()
+    involved = progetti.loc[progetti["gruppo"].notna()].groupby("bando").size()
+    frame = pd.DataFrame({"progetti": listed, "coinvolti": involved}).reindex(bandi["bando"]).fillna(0).astype(int)
+    frame.insert(0, "etichetta", bandi["etichetta"].to_list())
+    return frame
+
+
+def meetings_by_theme(meetings: pd.DataFrame, temi: pd.DataFrame) -> pd.DataFrame:
+    """Per theme, in `temi` order: meetings, groups that met on it, the
+    first meeting's date."""
+    grouped = meetings.groupby("tema")
+    frame = pd.DataFrame({
+        "incontri": grouped.size(),
+        "gruppi": grouped["gruppo"].nunique(),
+        "primo": grouped["data"].min(),
+    }).reindex(temi["tema"])
+    frame[["incontri", "gruppi"]] = frame[["incontri", "gruppi"]].fillna(0).astype(int)
+    frame["titolo"] = temi["titolo"].to_numpy()
+    frame["ciclo"] = temi["ciclo"].to_numpy()
+    return frame
+
+
+def meetings_by_mode(meetings: pd.DataFrame) -> pd.Series:
+    """Meetings per mode, in the contract's order (zeros kept)."""
+    return meetings["modalita"].value_counts().reindex(list(MODES), fill_value=0).astype(int)
+
+
+def meetings_by_month(meetings: pd.DataFrame) -> pd.Series:
+    """Meetings per calendar month, from the first to the last month with a
+    meeting, months without meetings included as zero."""
+    if meetings.empty:
+        return pd.Series(dtype=int)
+    months = meetings["data"].dt.to_period("M")
+    counts = months.value_counts()
+    full = pd.period_range(months.min(), months.max(), freq="M")
+    return counts.reindex(full, fill_value=0).astype(int)
+
+
+def cycle_coverage(meetings: pd.DataFrame, gruppi: pd.DataFrame, temi: pd.DataFrame) -> pd.DataFrame:
+    """Per group (in `gruppi` order): its area, the cycle positions of the
+    themes it has met on (a sorted tuple), and whether it covered them all."""
+    cycle = temi.loc[temi["ciclo"].notna(), ["tema", "ciclo"]]
+    on_cycle = meetings[["gruppo", "tema"]].merge(cycle, on="tema")
+    covered = on_cycle.drop_duplicates(["gruppo", "ciclo"]).groupby("gruppo")["ciclo"].agg(
+        lambda s: tuple(sorted(int(v) for v in s)))  # one call per group, not per meeting
+    frame = gruppi[["gruppo", "area"]].reset_index(drop=True)
+    frame["temi_ciclo"] = [covered.get(g, ()) for g in frame["gruppo"]]
+    frame["completo"] = frame["temi_ciclo"].map(len) == cycle["ciclo"].nunique()
+    return frame
+
+
+@dataclass
+class Figures:
+    """Every figure of one edition, as numbers and frames (not text)."""
+
+    tab: pd.DataFrame
+    per_bando: pd.DataFrame
+    per_tema: pd.DataFrame
+    per_modalita: pd.Series
+    per_mese: pd.Series
+    ciclo: pd.DataFrame
+    gruppi: int
+    facilitatori: int
+    progetti_coinvolti: int
+    progetti_senza_gruppo: int
+    bandi_coinvolti: int
+    incontri: int
+    incontri_esclusi: int
+    partecipanti: int
+    primo_incontro: date | None
+    ultimo_incontro: date | None
+
+
+def summarise(data: Dataset, reference: date) -> Figures:
+    """All the figures of an edition, from its checked records."""
+    meetings = counted_meetings(data.incontri, reference)
+    per_bando = projects_by_call(data.bandi, data.progetti)
+    return Figures(
+        tab=groups_table(data.bandi, data.gruppi),
+        per_bando=per_bando,
+        per_tema=meetings_by_theme(meetings, data.temi),
+        per_modalita=meetings_by_mode(meetings),
+        per_mese=meetings_by_month(meetings),
+        ciclo=cycle_coverage(meetings, data.gruppi, data.temi),
+        gruppi=len(data.gruppi),
+        facilitatori=int(data.gruppi["facilitatore"].nunique()),
+        progetti_coinvolti=int(per_bando["coinvolti"].sum()),
+        progetti_senza_gruppo=int(data.progetti["gruppo"].isna().sum()),
+        bandi_coinvolti=int((per_bando["coinvolti"] > 0).sum()),
+        incontri=len(meetings),
+        incontri_esclusi=len(data.incontri) - len(meetings),
+        partecipanti=int(meetings["partecipanti"].sum()),
+        primo_incontro=meetings["data"].min().date() if len(meetings) else None,
+        ultimo_incontro=meetings["data"].max().date() if len(meetings) else None,
+    )

@@ -1,0 +1,231 @@
+"""The build, top to bottom: load -> validate -> aggregate -> charts ->
+context -> render -> publish, for each edition, then the editions index.
+
+Every edition is built in memory first; only when all of them succeeded is
+anything written under `output/` (atomically, see `publish`). `build()` keeps
+no state between calls, so a preview server may call it on every save.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import platform
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+from importlib import metadata
+from pathlib import Path
+from typing import Callable
+
+from . import aggregate, charts, context, formatting, load, render, validate
+from .edition import Edition, Organisation, editions_in, load_edition, load_organisation
+from .errors import InputError, Problem, UsageError, display_path
+from .publish import clean_leftovers, locked, publish, publish_file
+from .schema import TABLES
+
+ASSET_DIRS = ("fonts",)  # asset folders the web page needs beside it
+
+
+@dataclass
+class Built:
+    """One edition rendered in memory, ready to publish."""
+
+    edition: Edition
+    files: dict[str, bytes]
+    warnings: list[Problem]
+
+
+@dataclass
+class BuildResult:
+    written: list[Path] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+
+class _Clock:
+    """Prints one line per stage with its duration."""
+
+    def __init__(self, log: Callable[[str], None], anno: int):
+        self.log, self.anno = log, anno
+
+    def stage(self, name: str, fn, *args, **kwargs):
+        start = time.perf_counter()
+        result = fn(*args, **kwargs)
+        elapsed = time.perf_counter() - start
+        self.log(f"  {self.anno}  {name:<10} {formatting.number(round(elapsed, 2))} s")
+        return result
+
+
+def publication_date(edition: Edition) -> date:
+    """SOURCE_DATE_EPOCH when set, else the edition's reference date: the
+    clock never enters an output."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=timezone.utc).date()
+    return edition.data_riferimento
+
+
+def _load_tables(edition: Edition) -> dict[str, load.RawTable]:
+    return {t.name: load.read_table(t.name, edition.folder / t.file) for t in TABLES}
+
+
+def _size(n: int) -> str:
+    if n >= 1_000_000:
+        return f"{formatting.number(round(n / 1_000_000, 1))}\u00a0MB"
+    return f"{formatting.number(max(1, round(n / 1000)))}\u00a0kB"
+
+
+def _navigation(ctx: context.Context, files: dict[str, bytes], neighbours: dict) -> dict:
+    parts = ("Parte prima", "Parte seconda", "Parte terza", "Parte quarta")
+    current = ctx.sezione.parte.casefold()
+    voci = [{"testo": "Home", "href": f"https://{ctx.ente.siti[0]}" if ctx.ente.siti else None, "corrente": False},
+            {"testo": f"Bilancio sociale {ctx.anno}", "href": None, "corrente": False}]
+    voci += [{"testo": p, "href": f"{ctx.slug}.html" if p.casefold() == current else None,
+              "corrente": p.casefold() == current} for p in parts]
+    voci.append({"testo": "Precedenti edizioni", "href": "../index.html", "corrente": False})
+    return {"voci": voci, "dimensioni": {k: _size(len(v)) for k, v in files.items()}, **neighbours}
+
+
+def _versions() -> dict[str, str]:
+    names = ("pandas", "numpy", "matplotlib", "weasyprint", "jinja2", "babel")
+    return {"python": platform.python_version(), **{n: metadata.version(n) for n in names}}
+
+
+def _manifest(edition: Edition, data_dir: Path, tables, extra_inputs: list[Path], files: dict[str, bytes]) -> bytes:
+    def rel(p: Path) -> str:
+        return Path(os.path.relpath(p, data_dir.parent)).as_posix()
+    inputs = [{"path": rel(p), "sha256": hashlib.sha256(p.read_bytes()).hexdigest(), "rows": None}
+              for p in extra_inputs]
+    inputs += [{"path": rel(t.path), "sha256": t.sha256, "rows": t.rows} for t in tables.values()]
+    outputs = [{"path": k, "sha256": hashlib.sha256(v).hexdigest()} for k, v in sorted(files.items())]
+    manifest = {
+        "edizione": {"anno": edition.anno, "sezione": edition.sezione.numero, "titolo": edition.sezione.titolo,
+                     "parte": edition.sezione.parte, "tabella": edition.sezione.tabella,
+                     "data_riferimento": edition.data_riferimento.isoformat(),
+                     "pagina": f"{edition.sezione.slug}.html", "pdf": f"{edition.sezione.slug}.pdf",
+                     "csv": f"dati/tab-{edition.sezione.tabella}.csv"},
+        "input": inputs,
+        "output": outputs,
+        "versioni": _versions(),
+    }
+    return (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def build_edition(edition: Edition, ente: Organisation, data_dir: Path, log, neighbours: dict,
+                  pdf_variant: str | None) -> Built:
+    """One edition, from its files to the bytes of every output."""
+    clock = _Clock(log, edition.anno)
+    tables = clock.stage("carica", _load_tables, edition)
+    data = clock.stage("controlla", validate.validate, tables, edition.data_riferimento)
+    figures = clock.stage("aggrega", aggregate.summarise, data, edition.data_riferimento)
+    drawn = clock.stage("grafici", charts.draw, figures)
+    ctx = clock.stage("contesto", context.make, edition, ente, figures, drawn, publication_date(edition))
+    files: dict[str, bytes] = {}
+    files[ctx.file_pdf] = clock.stage("pdf", render.pdf, ctx, pdf_variant)
+    files[f"dati/tab-{edition.sezione.tabella}.csv"] = render.table_csv(ctx)
+    files["dati/cifre.json"] = render.figures_json(ctx)
+    for g in ctx.grafici:
+        files[g.file] = g.svg.encode("utf-8")
+    for folder in ASSET_DIRS:
+        source = render.ASSETS / folder
+        if source.is_dir():
+            for path in sorted(source.rglob("*")):
+                if path.is_file():
+                    files[f"assets/{path.relative_to(render.ASSETS).as_posix()}"] = path.read_bytes()
+    files[f"{ctx.slug}.html"] = clock.stage("html", render.html_page, ctx, _navigation(ctx, files, neighbours))
+    files["manifest.json"] = _manifest(edition, data_dir, tables, [edition.folder / "edizione.toml",
+                                                                   data_dir / "ente.toml"], files)
+    return Built(edition, files, data.warnings)
+
+
+def _neighbours(editions: dict[int, Edition], anno: int) -> dict:
+    def link(year):
+        e = editions.get(year)
+        if e is None:
+            return None
+        return {"anno": year, "titolo": f"{e.sezione.numero} {e.sezione.titolo}",
+                "href": f"../{year}/{e.sezione.slug}.html"}
+    return {"precedente": link(anno - 1), "successiva": link(anno + 1)}
+
+
+def _index(out_dir: Path, ente: Organisation) -> bytes:
+    """The editions index, from the manifests of the editions in `out_dir`."""
+    entries = []
+    for year in sorted(editions_in(out_dir), reverse=True):
+        manifest = out_dir / str(year) / "manifest.json"
+        if manifest.is_file():
+            e = json.loads(manifest.read_text("utf-8"))["edizione"]
+            entries.append({"anno": e["anno"], "titolo": f"{e['sezione']} {e['titolo']}", "parte": e["parte"],
+                            "data_riferimento": date.fromisoformat(e["data_riferimento"]),
+                            "pagina": e["pagina"], "pdf": e["pdf"], "tabella": e["csv"]})
+    return render.index_page(entries, ente)
+
+
+def build(data_dir: Path = Path("data/raw"), out_dir: Path = Path("output"), years: list[int] | None = None,
+          log: Callable[[str], None] = print, pdf_variant: str | None = "pdf/ua-1") -> BuildResult:
+    """Build the given editions (default: every edition folder) and the
+    index. Raises InputError (nothing written) or UsageError."""
+    available = editions_in(data_dir)
+    if years:
+        missing = [y for y in years if y not in available]
+        if missing:
+            raise UsageError(f"nessuna cartella di edizione per {', '.join(map(str, missing))} in "
+                             f"{display_path(data_dir)} (presenti: {', '.join(map(str, available)) or 'nessuna'})")
+    else:
+        years = available
+        if not years:
+            raise UsageError(f"nessuna edizione in {display_path(data_dir)}: serve una cartella come "
+                             f"{display_path(data_dir / '2021')}")
+    ente, problems = load_organisation(data_dir)
+    editions: dict[int, Edition] = {}
+    for year in available:
+        edition, found = load_edition(data_dir, year)
+        if year in years:
+            problems += found
+        if edition:
+            editions[year] = edition
+    if problems:
+        raise InputError(problems)
+    built, problems = [], []
+    for year in years:
+        try:
+            built.append(build_edition(editions[year], ente, data_dir, log, _neighbours(editions, year),
+                                       pdf_variant))
+        except InputError as exc:
+            problems += exc.problems
+    if problems:
+        raise InputError(problems)
+    result = BuildResult()
+    with locked(out_dir):
+        clean_leftovers(out_dir)
+        for b in built:
+            target = publish(out_dir, str(b.edition.anno), b.files)
+            result.written += [target / name for name in sorted(b.files) if not name.startswith("assets/")]
+            result.warnings += b.warnings
+        publish_file(out_dir / "index.html", _index(out_dir, ente))
+        result.written.append(out_dir / "index.html")
+    return result
+
+
+def check(data_dir: Path = Path("data/raw"), years: list[int] | None = None) -> list[Problem]:
+    """Validate only (no charts, no rendering). Raises InputError or
+    UsageError; returns the warnings."""
+    available = editions_in(data_dir)
+    years = years or available
+    if not years or any(y not in available for y in years):
+        raise UsageError(f"nessuna cartella di edizione da controllare in {display_path(data_dir)}")
+    ente, problems = load_organisation(data_dir)
+    warnings: list[Problem] = []
+    for year in years:
+        edition, found = load_edition(data_dir, year)
+        problems += found
+        if edition is None:
+            continue
+        try:
+            warnings += validate.validate(_load_tables(edition), edition.data_riferimento).warnings
+        except InputError as exc:
+            problems += exc.problems
+    if problems:
+        raise InputError(problems)
+    return warnings

@@ -1,0 +1,94 @@
+"""Command line: `python -m pipeline build|check`, Italian output.
+
+Exit status: 0 success (warnings allowed), 1 invalid input, 2 usage error.
+No input problem ever ends in a Python traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import time
+from pathlib import Path
+
+from .errors import InputError, UsageError, display_path
+
+_TRANSLATIONS = (
+    (r"unrecognized arguments: (.*)", r"opzione sconosciuta: \1"),
+    (r"argument --anno: invalid int value: (.*)", r"--anno vuole un anno, per esempio 2021 (ricevuto \1)"),
+    (r"argument (\S+): expected one argument", r"\1 vuole un valore"),
+    (r"argument command: invalid choice: (\S+).*", r"comando sconosciuto: \1 (usare build o check)"),
+    (r"the following arguments are required: (.*)", r"manca il comando (\1): usare build o check"),
+)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        for pattern, replacement in _TRANSLATIONS:
+            if re.fullmatch(pattern, message):
+                message = re.sub(pattern, replacement, message)
+                break
+        self.print_usage(sys.stderr)
+        print(f"errore: {message}", file=sys.stderr)
+        sys.exit(2)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="python -m pipeline", add_help=True,
+                     description="Rigenera la sezione “Comunità di pratiche” del Bilancio sociale.")
+    parser._positionals.title = "comandi"
+    parser._optionals.title = "opzioni"
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    for name, helptext in (("build", "controlla i dati e genera pagina, PDF e dati"),
+                           ("check", "controlla soltanto i dati")):
+        cmd = sub.add_parser(name, help=helptext, description=helptext)
+        cmd._optionals.title = "opzioni"
+        cmd.add_argument("--anno", type=int, action="append",
+                         help="solo questa edizione (ripetibile; predefinito: tutte)")
+        cmd.add_argument("--data", type=Path, default=Path("data/raw"), help="cartella dei dati (data/raw)")
+        if name == "build":
+            cmd.add_argument("--out", type=Path, default=Path("output"), help="cartella dei risultati (output)")
+            cmd.add_argument("--pdf", default="pdf/ua-1",
+                             help="variante PDF di WeasyPrint: pdf/ua-1 (predefinita, PDF accessibile) o pdf/a-3b")
+    return parser
+
+
+def _print_problems(problems, header: str) -> None:
+    print(header, file=sys.stderr)
+    for problem in problems:
+        print(f"  {problem}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    start = time.perf_counter()
+    try:
+        if args.command == "check":
+            from .build import check
+            warnings = check(args.data, args.anno)
+            if warnings:
+                _print_problems(warnings, f"Avvisi ({len(warnings)}):")
+            print("Controllo completato: nessun problema.")
+            return 0
+        from . import formatting
+        from .build import build
+        print(f"Costruzione di {display_path(args.out)}/ da {display_path(args.data)}/")
+        result = build(args.data, args.out, args.anno, pdf_variant=args.pdf or None)
+        if result.warnings:
+            _print_problems(result.warnings, f"Avvisi ({len(result.warnings)}):")
+        print("File scritti:")
+        for path in result.written:
+            print(f"  {display_path(path)}")
+        print(f"Fatto in {formatting.number(round(time.perf_counter() - start, 1))} s.")
+        return 0
+    except UsageError as exc:
+        print(f"errore: {exc}", file=sys.stderr)
+        return 2
+    except InputError as exc:
+        _print_problems(exc.problems, f"Dati non validi: {len(exc.problems)} "
+                        f"{'problema' if len(exc.problems) == 1 else 'problemi'}. Nessun file è stato modificato.")
+        return 1
+    except KeyboardInterrupt:
+        print("Interrotto: nessun file è stato modificato.", file=sys.stderr)
+        return 130

@@ -1,0 +1,235 @@
+"""Context stage: one typed object holding everything the templates show.
+
+Templates receive this object and only present it: every number, date and
+list of the text is computed here from the figures (or taken from the
+edition's editable prose), never typed into a template.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+
+from . import formatting as fmt
+from .aggregate import TOTAL, Figures
+from .charts import Chart
+from .edition import Edition, Organisation, Section
+
+# How an area reads after "gruppi" (plural) in running text.
+AREA_PLURAL = {"Nord": "del Nord", "Centro": "del Centro", "Sud e Isole": "del Sud e delle Isole",
+               "Multiregionale": "multiregionali"}
+AREA_NAME = {"Nord": "Nord", "Centro": "Centro", "Sud e Isole": "Sud e Isole",
+             "Multiregionale": "progetti multiregionali"}
+
+
+@dataclass(frozen=True)
+class TableView:
+    numero: int
+    titolo: str
+    colonne: tuple[str, ...]
+    righe: tuple[tuple[str, tuple[int, ...]], ...]
+    totale: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class ChartView:
+    file: str  # path relative to the edition's folder
+    numero: int
+    didascalia: str
+    alt: str
+    svg: str
+
+
+@dataclass(frozen=True)
+class ThemeView:
+    titolo: str
+    incontri: int
+    gruppi: int
+    primo: date | None
+
+
+@dataclass(frozen=True)
+class PartialCycle:
+    """Groups that have not covered every cycle theme, alike in area and in
+    the themes they did cover."""
+
+    gruppi: int
+    area: str | None  # how the area reads after "gruppi", when they share one
+    temi: tuple[str, ...]  # the cycle themes they covered
+    primi: bool  # those are the first themes of the cycle, in order
+
+
+@dataclass(frozen=True)
+class Context:
+    anno: int
+    data_riferimento: date
+    sezione: Section
+    ente: Organisation
+    slug: str
+    titolo: str  # "2.19 Comunità di pratiche"
+    testo: dict
+    anno_avvio: int | None
+    anno_sperimentazione: int
+    facilitatori: int
+    gruppi: int
+    incontri: int
+    primo_incontro: date | None
+    progetti_coinvolti: int
+    progetti_senza_gruppo: int
+    bandi: tuple[tuple[str, int], ...]  # calls with projects involved: (label, projects)
+    bandi_senza_gruppi: tuple[str, ...]
+    aree: tuple[str, ...]  # macro-areas that have groups, as the text names them
+    modalita: tuple[tuple[str, int], ...]  # (mode, meetings), modes with meetings
+    temi_ciclo: tuple[str, ...]
+    ciclo_completo: int
+    ciclo_parziale: tuple[PartialCycle, ...]
+    temi_extra: tuple[ThemeView, ...]
+    incontri_esclusi: int
+    tabella: TableView
+    grafici: tuple[ChartView, ...]
+    cifre: dict
+    file_pdf: str
+    file_dati: tuple[tuple[str, str], ...]  # (label, path)
+    pubblicazione: date
+    extra: dict = field(default_factory=dict)
+
+
+def _table(sezione: Section, tab: pd.DataFrame) -> TableView:
+    body = tab.drop(index=TOTAL)
+    return TableView(
+        numero=sezione.tabella,
+        titolo=f"{sezione.titolo}: gruppi attivati e distribuzione territoriale",
+        colonne=tuple(tab.columns),
+        righe=tuple((label, tuple(int(v) for v in row)) for label, row in body.iterrows()),
+        totale=tuple(int(v) for v in tab.loc[TOTAL]),
+    )
+
+
+def _partial_cycles(figures: Figures, cycle_titles: dict[int, str]) -> tuple[PartialCycle, ...]:
+    partial = figures.ciclo.loc[~figures.ciclo["completo"]]
+    if partial.empty:
+        return ()
+    one_area = partial["area"].nunique() == 1
+    views = []
+    for covered, same in partial.groupby("temi_ciclo", sort=True):
+        area = str(same["area"].iloc[0]) if same["area"].nunique() == 1 else None
+        views.append(PartialCycle(
+            gruppi=len(same),
+            area=AREA_PLURAL[area] if area and (one_area or len(same) > 1) else None,
+            temi=tuple(cycle_titles[c] for c in covered),
+            primi=covered == tuple(range(1, len(covered) + 1)),
+        ))
+    return tuple(views)
+
+
+def _alt_groups(tab: pd.DataFrame) -> str:
+    per_area = tab.loc[TOTAL].drop(TOTAL)
+    parts = [fmt.count(int(v), "gruppo", "gruppi") + f" {AREA_PLURAL[a]}" if a != "Multiregionale"
+             else fmt.count(int(v), "gruppo multiregionale", "gruppi multiregionali")
+             for a, v in per_area.items()]
+    largest = per_area.idxmax()
+    return (f"Grafico a barre orizzontali dei gruppi attivati per macro-area, suddivisi per bando: "
+            f"{fmt.join(parts)}, {fmt.count(int(tab.loc[TOTAL, TOTAL]), 'gruppo', 'gruppi')} in tutto. "
+            f"L’area con più gruppi è {AREA_NAME[largest]}.")
+
+
+def _alt_months(per_month: pd.Series) -> str:
+    peak = per_month.idxmax()
+    first, last = per_month.index[0], per_month.index[-1]
+    return (f"Grafico a barre degli incontri per mese, da {fmt.month(first.to_timestamp().date())} "
+            f"a {fmt.month(last.to_timestamp().date())}: {fmt.count(int(per_month.sum()), 'incontro', 'incontri')} "
+            f"in tutto; il mese con più incontri è {fmt.month(peak.to_timestamp().date())} "
+            f"({fmt.number(int(per_month.max()))}).")
+
+
+def _charts(charts: list[Chart], figures: Figures, edition: Edition) -> tuple[ChartView, ...]:
+    captions = {
+        "gruppi-per-area": ("Gruppi attivati per macro-area e bando", lambda: _alt_groups(figures.tab)),
+        "incontri-per-mese": (f"Incontri per mese fino al {fmt.long_date(edition.data_riferimento)}",
+                              lambda: _alt_months(figures.per_mese)),
+    }
+    views = []
+    for number, chart in enumerate(charts, start=1):
+        caption, alt = captions[chart.name]
+        views.append(ChartView(file=f"grafici/{chart.name}.svg", numero=number, didascalia=caption,
+                               alt=alt(), svg=chart.svg))
+    return tuple(views)
+
+
+def figures_json(edition: Edition, figures: Figures) -> dict:
+    """Every figure the text and tables use, by name (JSON-ready)."""
+    iso = lambda d: d.isoformat() if d else None  # noqa: E731
+    return {
+        "anno": edition.anno,
+        "data_riferimento": edition.data_riferimento.isoformat(),
+        "sezione": edition.sezione.numero,
+        "tabella": edition.sezione.tabella,
+        "gruppi": figures.gruppi,
+        "facilitatori": figures.facilitatori,
+        "progetti_coinvolti": figures.progetti_coinvolti,
+        "progetti_senza_gruppo": figures.progetti_senza_gruppo,
+        "bandi_coinvolti": figures.bandi_coinvolti,
+        "progetti_per_bando": {r.etichetta: int(r.coinvolti) for r in figures.per_bando.itertuples()},
+        "incontri": figures.incontri,
+        "incontri_esclusi": figures.incontri_esclusi,
+        "partecipanti": figures.partecipanti,
+        "primo_incontro": iso(figures.primo_incontro),
+        "ultimo_incontro": iso(figures.ultimo_incontro),
+        "incontri_per_modalita": {k: int(v) for k, v in figures.per_modalita.items()},
+        "incontri_per_tema": {r.titolo: int(r.incontri) for r in figures.per_tema.itertuples()},
+        "incontri_per_mese": {str(k): int(v) for k, v in figures.per_mese.items()},
+        "gruppi_per_area": {k: int(v) for k, v in figures.tab.loc[TOTAL].drop(TOTAL).items()},
+        "gruppi_ciclo_completo": int(figures.ciclo["completo"].sum()),
+        "tabella_gruppi": {label: {c: int(v) for c, v in row.items()} for label, row in figures.tab.iterrows()},
+    }
+
+
+def make(edition: Edition, ente: Organisation, figures: Figures, charts: list[Chart],
+         publication: date, first_meeting_ever: date | None = None) -> Context:
+    """The context of one edition's section."""
+    sezione = edition.sezione
+    slug = sezione.slug
+    themes = figures.per_tema
+    cycle = themes.loc[themes["ciclo"].notna()].sort_values("ciclo", kind="stable")
+    cycle_titles = {int(r.ciclo): r.titolo for r in cycle.itertuples()}
+    extra = themes.loc[themes["ciclo"].isna() & (themes["incontri"] > 0)]
+    start = first_meeting_ever or figures.primo_incontro
+    per_area = figures.tab.loc[TOTAL].drop(TOTAL)
+    per_call = figures.per_bando
+    return Context(
+        anno=edition.anno,
+        data_riferimento=edition.data_riferimento,
+        sezione=sezione,
+        ente=ente,
+        slug=slug,
+        titolo=f"{sezione.numero} {sezione.titolo}",
+        testo=edition.testo,
+        anno_avvio=start.year if start else None,
+        anno_sperimentazione=edition.anno - start.year if start and edition.anno > start.year else 1,
+        facilitatori=figures.facilitatori,
+        gruppi=figures.gruppi,
+        incontri=figures.incontri,
+        primo_incontro=figures.primo_incontro,
+        progetti_coinvolti=figures.progetti_coinvolti,
+        progetti_senza_gruppo=figures.progetti_senza_gruppo,
+        bandi=tuple((r.etichetta, int(r.coinvolti)) for r in per_call.itertuples() if r.coinvolti),
+        bandi_senza_gruppi=tuple(r.etichetta for r in per_call.itertuples() if not r.coinvolti),
+        aree=tuple(AREA_NAME[a] for a, v in per_area.items() if v),
+        modalita=tuple((m, int(n)) for m, n in figures.per_modalita.items() if n),
+        temi_ciclo=tuple(cycle_titles.values()),
+        ciclo_completo=int(figures.ciclo["completo"].sum()),
+        ciclo_parziale=_partial_cycles(figures, cycle_titles),
+        temi_extra=tuple(ThemeView(r.titolo, int(r.incontri), int(r.gruppi),
+                                   r.primo.date() if pd.notna(r.primo) else None)
+                         for r in extra.itertuples()),
+        incontri_esclusi=figures.incontri_esclusi,
+        tabella=_table(sezione, figures.tab),
+        grafici=_charts(charts, figures, edition),
+        cifre=figures_json(edition, figures),
+        file_pdf=f"{slug}.pdf",
+        file_dati=((f"Tab {sezione.tabella} (CSV)", f"dati/tab-{sezione.tabella}.csv"),
+                   ("Tutte le cifre (JSON)", "dati/cifre.json")),
+        pubblicazione=publication,
+    )

@@ -1,0 +1,151 @@
+"""Editions and organisation settings: the TOML files of `data/raw/`.
+
+An edition is a folder `data/raw/<anno>/`; everything year-specific (section
+number, part, table number, reference date, the prose of the year) is read
+from its `edizione.toml`. Organisation details shared by every edition come
+from `data/raw/ente.toml`.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from .errors import Problem, display_path
+
+
+@dataclass(frozen=True)
+class Section:
+    numero: str
+    titolo: str
+    parte: str
+    tabella: int
+
+    @property
+    def slug(self) -> str:
+        """`2.19` + `Comunità di pratiche` -> `2-19-comunita-di-pratiche`."""
+        return slugify(f"{self.numero} {self.titolo}")
+
+
+@dataclass(frozen=True)
+class Edition:
+    anno: int
+    data_riferimento: date
+    sezione: Section
+    folder: Path
+    testo: dict = field(default_factory=dict)  # the year's editable prose
+
+
+@dataclass(frozen=True)
+class Organisation:
+    nome: str
+    indirizzo: str
+    cap: str
+    citta: str
+    telefono: str
+    email: str
+    siti: tuple[str, ...]
+
+
+def slugify(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def editions_in(data_dir: Path) -> list[int]:
+    """Years that have an edition folder under `data_dir`, oldest first."""
+    if not data_dir.is_dir():
+        return []
+    return sorted(int(p.name) for p in data_dir.iterdir()
+                  if p.is_dir() and re.fullmatch(r"\d{4}", p.name))
+
+
+def _read_toml(path: Path) -> tuple[dict | None, str, list[Problem]]:
+    shown = display_path(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        return None, "", [Problem(shown, 0, "", "file mancante")]
+    except UnicodeDecodeError:
+        return None, "", [Problem(shown, 0, "", "il file non è in UTF-8: salvarlo come UTF-8")]
+    except OSError as exc:
+        return None, "", [Problem(shown, 0, "", f"impossibile leggere il file ({exc.strerror})")]
+    try:
+        return tomllib.loads(text), text, []
+    except tomllib.TOMLDecodeError as exc:
+        detail = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        return None, text, [Problem(shown, _line_from_message(str(exc)), "",
+                                    f"sintassi TOML non valida ({detail})")]
+
+
+def _line_from_message(message: str) -> int:
+    found = re.search(r"line (\d+)", message)
+    return int(found.group(1)) if found else 0
+
+
+def _key_line(text: str, key: str) -> int:
+    """Line where `key =` is written in a TOML text (0 if absent)."""
+    found = re.search(rf"^\s*{re.escape(key)}\s*=", text, re.MULTILINE)
+    return text.count("\n", 0, found.start()) + 1 if found else 0
+
+
+def _require(data: dict, text: str, shown: str, key: str, kind, problems: list[Problem], table: str = ""):
+    """`data[key]` if it has type `kind`, else a problem (and None)."""
+    where = data.get(table, {}) if table else data
+    name = f"{table}.{key}" if table else key
+    if not isinstance(where, dict) or key not in where:
+        problems.append(Problem(shown, 0, "", f"manca la chiave “{name}”"))
+        return None
+    value = where[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        expected = {int: "un numero intero", str: "un testo tra virgolette",
+                    date: "una data (2021-12-31, senza virgolette)"}[kind]
+        problems.append(Problem(shown, _key_line(text, key), "",
+                                f"la chiave “{name}” deve essere {expected} (trovato {value!r})"))
+        return None
+    if kind is date and hasattr(value, "hour"):  # a datetime is a date too
+        value = value.date()
+    return value
+
+
+def load_edition(data_dir: Path, anno: int) -> tuple[Edition | None, list[Problem]]:
+    folder = data_dir / str(anno)
+    path = folder / "edizione.toml"
+    shown = display_path(path)
+    data, text, problems = _read_toml(path)
+    if data is None:
+        return None, problems
+    got = {key: _require(data, text, shown, key, kind, problems)
+           for key, kind in (("anno", int), ("data_riferimento", date))}
+    section = {key: _require(data, text, shown, key, kind, problems, "sezione")
+               for key, kind in (("numero", str), ("titolo", str), ("parte", str), ("tabella", int))}
+    if got["anno"] is not None and got["anno"] != anno:
+        problems.append(Problem(shown, _key_line(text, "anno"), "",
+                                f"“anno” vale {got['anno']} ma la cartella è {anno}"))
+    testo = data.get("testo", {})
+    if not isinstance(testo, dict):
+        problems.append(Problem(shown, _key_line(text, "testo"), "", "“testo” deve essere una tabella [testo]"))
+    if problems:
+        return None, problems
+    return Edition(anno=anno, data_riferimento=got["data_riferimento"], sezione=Section(**section),
+                   folder=folder, testo=testo), []
+
+
+def load_organisation(data_dir: Path) -> tuple[Organisation | None, list[Problem]]:
+    path = data_dir / "ente.toml"
+    shown = display_path(path)
+    data, text, problems = _read_toml(path)
+    if data is None:
+        return None, problems
+    values = {key: _require(data, text, shown, key, str, problems)
+              for key in ("nome", "indirizzo", "cap", "citta", "telefono", "email")}
+    siti = data.get("siti", [])
+    if not isinstance(siti, list) or not all(isinstance(s, str) for s in siti):
+        problems.append(Problem(shown, _key_line(text, "siti"), "", "“siti” deve essere un elenco di testi"))
+    if problems:
+        return None, problems
+    return Organisation(**values, siti=tuple(siti)), []

@@ -1,0 +1,63 @@
+"""Problems found in the inputs, and the exception that carries them.
+
+Every stage that looks at input data reports what is wrong as `Problem`
+records instead of raising at the first one, so that an analyst sees every
+problem of every file in one run. Messages are Italian, because analysts read
+them; this module only formats them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong (or worth a warning) in one input file.
+
+    `line` follows a spreadsheet's numbering (header = 1); 0 means the
+    problem concerns the whole file. Ordering sorts by file, then line.
+    """
+
+    path: str
+    line: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}:" if self.line else f"{self.path}:"
+        column = f' colonna "{self.column}":' if self.column else ""
+        return f"{where}{column} {self.message}"
+
+
+class InputError(Exception):
+    """The inputs cannot be built into a report; `problems` says why."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(set(problems))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class UsageError(Exception):
+    """The command was called wrongly (exit status 2)."""
+
+
+def display_path(path: Path) -> str:
+    """The path as the user should read it: relative to the working
+    directory when the file lies below it, as given otherwise."""
+    path = Path(path)
+    if path.is_absolute():
+        try:
+            return path.relative_to(Path.cwd()).as_posix()
+        except ValueError:
+            return path.as_posix()
+    return path.as_posix()
+
+
+def quote_value(value: object, limit: int = 60) -> str:
+    """A cell value as it goes into a message: quoted, shortened."""
+    text = str(value)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return f'"{text}"'

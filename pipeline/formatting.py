@@ -1,0 +1,74 @@
+"""Italian formatting of numbers, dates, lists and record text.
+
+Used by the context stage and registered as Jinja filters by `render`.
+Babel supplies the locale data (thousands `.`, decimals `,`, month names);
+this module adds the typographic details of the published report: a
+non-breaking space between a number and its noun, lower-case months, the
+typographic apostrophe and quotes.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from babel.dates import format_date
+from babel.numbers import format_decimal
+
+LOCALE = "it_IT"
+NBSP = "\u00a0"
+
+
+def number(value: int | float) -> str:
+    """`1234` -> `1.234`; `12.5` -> `12,5`."""
+    return format_decimal(value, locale=LOCALE)
+
+
+def long_date(value: date) -> str:
+    """`2021-12-31` -> `31 dicembre 2021` (non-breaking space after the day)."""
+    return format_date(value, "d MMMM y", locale=LOCALE).replace(" ", NBSP, 1)
+
+
+def month(value: date) -> str:
+    """`2020-11-10` -> `novembre 2020`."""
+    return format_date(value, "LLLL y", locale=LOCALE)
+
+
+def count(value: int, singular: str, plural: str) -> str:
+    """`count(1, 'gruppo', 'gruppi')` -> `1 gruppo`; 16 -> `16 gruppi`,
+    the number held to its noun by a non-breaking space."""
+    return f"{number(value)}{NBSP}{singular if value == 1 else plural}"
+
+
+def join(items, last: str = "e") -> str:
+    """Natural Italian list: `A`, `A e B`, `A, B e C`."""
+    items = [str(i) for i in items]
+    if len(items) <= 1:
+        return "".join(items)
+    return f"{', '.join(items[:-1])} {last} {items[-1]}"
+
+
+def typeset(text: str) -> str:
+    """Typographic apostrophe and quotes in text a reader sees:
+    `l'iniziativa "Comunità"` -> `l’iniziativa “Comunità”`."""
+    text = text.replace("'", "’")
+    return re.sub(r'"([^"]*)"', "“\\1”", text)
+
+
+ORDINALS = ("primo", "secondo", "terzo", "quarto", "quinto", "sesto", "settimo", "ottavo", "nono", "decimo")
+
+
+def ordinal(value: int) -> str:
+    """1 -> `primo`; past ten, `11°`."""
+    return ORDINALS[value - 1] if 1 <= value <= len(ORDINALS) else f"{value}°"
+
+
+FILTERS = {
+    "numero": number,
+    "data": long_date,
+    "mese": month,
+    "conta": count,
+    "elenco": join,
+    "tipo": typeset,
+    "ordinale": ordinal,
+}

@@ -1,0 +1,205 @@
+"""Load stage: read an edition's CSV files the tolerant way the contract asks.
+
+Analysts save these files from Excel, so the same records may arrive as
+UTF-8 (with or without BOM) or Windows-1252, with `,` or `;`, with padded
+cells and blank lines. This module turns each file into a frame of trimmed
+categorical strings plus, for every row, the line a spreadsheet shows for it
+(header = 1; a record whose quoted cell spans lines: its first line).
+
+Reading is vectorised (pandas' C parser; numpy on the raw bytes for the line
+numbers), so a million-row file costs no per-row Python. Nothing is typed or
+checked here beyond what is needed to read the file: that is `validate`'s job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from .errors import Problem, display_path
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass
+class RawTable:
+    """One CSV file as read: trimmed text cells, one row per record."""
+
+    name: str
+    path: Path
+    shown: str  # the path as messages show it
+    frame: pd.DataFrame  # columns: header names, lower-cased and trimmed
+    lines: np.ndarray  # spreadsheet line of each row of `frame`
+    sha256: str
+    header_line: int = 1
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def rows(self) -> int:
+        return len(self.frame)
+
+
+def read_bytes(path: Path, shown: str) -> tuple[bytes | None, list[Problem]]:
+    """The file's bytes, or a problem saying why they cannot be had."""
+    try:
+        return path.read_bytes(), []
+    except FileNotFoundError:
+        return None, [Problem(shown, 0, "", "file mancante")]
+    except IsADirectoryError:
+        return None, [Problem(shown, 0, "", "è una cartella, non un file")]
+    except OSError as exc:
+        return None, [Problem(shown, 0, "", f"impossibile leggere il file ({exc.strerror})")]
+
+
+def decode(data: bytes, shown: str) -> tuple[str | None, str, list[Problem]]:
+    """Text of a CSV file: UTF-8 (BOM or not) first, else Windows-1252.
+
+    Returns (text, encoding, problems). A file that is neither, or that holds
+    binary data, is a problem: guessing would put mojibake in the report.
+    """
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return None, "", [Problem(shown, 0, "", "il file è in UTF-16: salvarlo da Excel come "
+                                  "“CSV UTF-8 (delimitato da virgole)” o “CSV (delimitato dal separatore di elenco)”")]
+    if b"\x00" in data:
+        return None, "", [Problem(shown, 0, "", "non è un file di testo (contiene byte nulli): "
+                                  "serve un CSV salvato da Excel o da un editor di testo")]
+    try:
+        text, encoding = data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        try:
+            text, encoding = data.decode("cp1252"), "windows-1252"
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            return None, "", [Problem(shown, line, "", "codifica non riconosciuta: il file non è "
+                                      f"né UTF-8 né Windows-1252 (byte 0x{data[exc.start]:02X})")]
+    if bad := _CONTROL.search(text):
+        line = text.count("\n", 0, bad.start()) + 1
+        return None, "", [Problem(shown, line, "", "non è un file di testo (contiene caratteri di controllo)")]
+    return text, encoding, []
+
+
+def _record_layout(raw: bytes, delimiter: str):
+    """Where each CSV record starts and how many fields it has.
+
+    Works on the bytes with numpy: a newline ends a record when an even
+    number of quote characters precedes it (a doubled quote inside a quoted
+    cell counts twice, so parity still holds). Returns (start lines, field
+    counts, open_quote_line) where open_quote_line is the line of a quote
+    that is never closed, or 0.
+    """
+    arr = np.frombuffer(raw, dtype=np.uint8)
+    newlines = np.flatnonzero(arr == 10)
+    quotes = np.flatnonzero(arr == 34)
+    ends = newlines[np.searchsorted(quotes, newlines) % 2 == 0]
+    end_index = np.searchsorted(newlines, ends)  # which physical line each record ends on
+    starts = np.concatenate(([1], end_index + 2))
+    if len(quotes) % 2:
+        last_start = int(starts[np.searchsorted(ends, quotes[-1])])
+        return None, None, last_start
+    # A trailing newline ends the last record; it does not start a new one.
+    if len(arr) and arr[-1] == 10:
+        starts = starts[:-1]
+    delims = np.flatnonzero(arr == ord(delimiter))
+    delims = delims[np.searchsorted(quotes, delims) % 2 == 0]
+    fields = np.bincount(np.searchsorted(ends, delims), minlength=len(starts))[: len(starts)] + 1
+    return starts, fields, 0
+
+
+def _strip_categories(column: pd.Series) -> pd.Series:
+    """Trim the spaces around every value of a categorical column, working
+    on its (few) categories rather than on every row."""
+    cats = column.cat.categories
+    stripped = cats.str.strip()
+    if stripped.equals(cats):
+        return column
+    inverse, uniques = pd.factorize(stripped)
+    codes = column.cat.codes.to_numpy()
+    new_codes = np.where(codes >= 0, inverse[np.maximum(codes, 0)], -1)
+    return pd.Series(pd.Categorical.from_codes(new_codes, categories=uniques),
+                     index=column.index, name=column.name)
+
+
+def _sniff_delimiter(text: str) -> str:
+    """`;` or `,`: whichever the header line (first non-blank) uses more."""
+    for line in text.split("\n", 50)[:50]:
+        if line.strip(" \t;,"):
+            return ";" if line.count(";") > line.count(",") else ","
+    return ","
+
+
+def parse(name: str, path: Path, data: bytes, shown: str) -> RawTable:
+    """Parse one CSV file's bytes into a RawTable (problems attached)."""
+    digest = hashlib.sha256(data).hexdigest()
+    empty = RawTable(name, path, shown, pd.DataFrame(), np.zeros(0, dtype=np.int64), digest)
+    text, _, problems = decode(data, shown)
+    if text is None:
+        empty.problems = problems
+        return empty
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip(" \t\n;,"):
+        empty.problems = [Problem(shown, 0, "", "il file è vuoto: manca anche la riga di intestazione")]
+        return empty
+    delimiter = _sniff_delimiter(text)
+    raw = text.encode("utf-8")
+    starts, fields, open_quote = _record_layout(raw, delimiter)
+    if open_quote:
+        empty.problems = [Problem(shown, open_quote, "", "virgolette aperte e mai chiuse: "
+                                  "da questa riga in poi il file non si può leggere")]
+        return empty
+    width = int(fields.max())
+    frame = pd.read_csv(io.BytesIO(raw), sep=delimiter, header=None, names=range(width),
+                        dtype="category", skip_blank_lines=False, na_filter=False,
+                        keep_default_na=False, quotechar='"', doublequote=True, engine="c",
+                        encoding="utf-8")
+    if len(frame) != len(starts):  # the parser split records differently: should not happen
+        empty.problems = [Problem(shown, 0, "", "struttura del file non riconosciuta "
+                                  "(controllare virgolette e separatori)")]
+        return empty
+    frame = frame.apply(_strip_categories)
+    blank = np.ones(len(frame), dtype=bool)
+    for col in frame.columns:
+        blank &= (frame[col] == "").to_numpy()
+    keep = np.flatnonzero(~blank)
+    header_row, body = keep[0], keep[1:]
+    header = [str(v).lower() for v in frame.iloc[header_row]]
+    table = RawTable(name, path, shown, pd.DataFrame(), starts[body].astype(np.int64), digest,
+                     header_line=int(starts[header_row]))
+    n_header = max(i + 1 for i, h in enumerate(header) if h) if any(header) else 0
+    seen: dict[str, int] = {}
+    for i, h in enumerate(header[:n_header]):
+        if h in seen and h:
+            table.problems.append(Problem(shown, table.header_line, h, "colonna ripetuta nell’intestazione"))
+        elif h:
+            seen[h] = i
+    # Cells beyond the header: empty ones (Excel pads rows with ";;;") are
+    # ignored; a filled one means the row's cells have shifted.
+    over = fields[body] > n_header
+    if over.any():
+        extra = np.zeros(len(body), dtype=bool)
+        for col in range(n_header, width):
+            extra |= (frame[col].iloc[body] != "").to_numpy()
+        for i in np.flatnonzero(extra)[:50]:
+            table.problems.append(Problem(
+                shown, int(table.lines[i]), "",
+                f"la riga ha {int(fields[body][i])} celle ma l’intestazione {n_header}: "
+                f"forse un testo contiene “{delimiter}” senza essere racchiuso tra virgolette"))
+    table.frame = pd.DataFrame({h: frame[i].iloc[body].reset_index(drop=True)
+                                for h, i in seen.items()})
+    return table
+
+
+def read_table(name: str, path: Path) -> RawTable:
+    """Read `path` (never written) into a RawTable; problems are attached."""
+    shown = display_path(path)
+    data, problems = read_bytes(path, shown)
+    if data is None:
+        table = RawTable(name, path, shown, pd.DataFrame(), np.zeros(0, dtype=np.int64), "")
+        table.problems = problems
+        return table
+    return parse(name, path, data, shown)

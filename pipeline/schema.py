@@ -1,0 +1,107 @@
+"""The input contract, declared once: files, columns, types, allowed values,
+keys and the references between files (see docs/dati.md).
+
+`validate` applies these declarations; nothing else in the code repeats them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+AREAS = ("Nord", "Centro", "Sud e Isole", "Multiregionale")
+MODES = ("online", "in presenza", "mista")
+
+# ISTAT macro-areas: Nord = Nord-ovest + Nord-est; Sud e Isole = Sud + Isole.
+REGION_AREA = {
+    "Piemonte": "Nord", "Valle d'Aosta": "Nord", "Liguria": "Nord", "Lombardia": "Nord",
+    "Trentino-Alto Adige": "Nord", "Veneto": "Nord", "Friuli-Venezia Giulia": "Nord",
+    "Emilia-Romagna": "Nord",
+    "Toscana": "Centro", "Umbria": "Centro", "Marche": "Centro", "Lazio": "Centro",
+    "Abruzzo": "Sud e Isole", "Molise": "Sud e Isole", "Campania": "Sud e Isole",
+    "Puglia": "Sud e Isole", "Basilicata": "Sud e Isole", "Calabria": "Sud e Isole",
+    "Sicilia": "Sud e Isole", "Sardegna": "Sud e Isole",
+    "Multiregionale": "Multiregionale",
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an input file.
+
+    kind: "code" and "text" (strings), "int", "date", "choice" (one of
+    `choices`), "region" (a key of REGION_AREA).
+    """
+
+    name: str
+    kind: str
+    required: bool = True
+    unique: bool = False
+    choices: tuple[str, ...] = ()
+    minimum: int | None = None
+
+
+@dataclass(frozen=True)
+class Table:
+    """One input file of an edition folder."""
+
+    name: str
+    columns: tuple[Column, ...]
+
+    @property
+    def file(self) -> str:
+        return f"{self.name}.csv"
+
+
+@dataclass(frozen=True)
+class Reference:
+    """`table.column` must hold a code of `target` (empty allowed when the
+    column is optional)."""
+
+    table: str
+    column: str
+    target: str
+
+
+TABLES = (
+    Table("bandi", (
+        Column("bando", "code", unique=True),
+        Column("nome", "text"),
+        Column("anno", "int", minimum=1900),
+    )),
+    Table("temi", (
+        Column("tema", "code", unique=True),
+        Column("titolo", "text"),
+        Column("ciclo", "int", required=False, minimum=1),
+    )),
+    Table("gruppi", (
+        Column("gruppo", "code", unique=True),
+        Column("bando", "code"),
+        Column("area", "choice", choices=AREAS),
+        Column("facilitatore", "text"),
+    )),
+    Table("progetti", (
+        Column("progetto", "code", unique=True),
+        Column("bando", "code"),
+        Column("titolo", "text"),
+        Column("regione", "region"),
+        Column("gruppo", "code", required=False),
+    )),
+    Table("incontri", (
+        Column("incontro", "code", unique=True),
+        Column("gruppo", "code"),
+        Column("data", "date"),
+        Column("tema", "code"),
+        Column("modalita", "choice", choices=MODES),
+        Column("partecipanti", "int", required=False, minimum=0),
+    )),
+)
+
+REFERENCES = (
+    Reference("progetti", "bando", "bandi"),
+    Reference("gruppi", "bando", "bandi"),
+    Reference("progetti", "gruppo", "gruppi"),
+    Reference("incontri", "gruppo", "gruppi"),
+    Reference("incontri", "tema", "temi"),
+)
+
+TABLE_BY_NAME = {t.name: t for t in TABLES}

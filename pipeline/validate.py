@@ -1,0 +1,272 @@
+"""Validate stage: check every file against `schema`, then the rules that
+span files, and hand typed frames to `aggregate`.
+
+Every problem of every file is collected before anything fails (an analyst
+fixes them all in one go). Checks run per distinct value (categorical
+columns), so they cost the same for ten rows or a million; Python only runs
+for the rows that are wrong, to word their messages.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from .errors import InputError, Problem, quote_value
+from .load import RawTable
+from .schema import AREAS, REFERENCES, REGION_AREA, TABLE_BY_NAME, TABLES, Column
+
+MAX_PER_CHECK = 100  # messages for one check of one column; the rest are counted
+_INT = re.compile(r"^[+-]?\d+$")
+_ISO = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
+_DMY = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
+
+
+@dataclass
+class Dataset:
+    """An edition's records, checked and typed. Row order is file order."""
+
+    bandi: pd.DataFrame  # bando, nome, anno, etichetta
+    temi: pd.DataFrame  # tema, titolo, ciclo (Int64, NA for extra themes)
+    gruppi: pd.DataFrame  # gruppo, bando, area, facilitatore
+    progetti: pd.DataFrame  # progetto, bando, titolo, regione, gruppo (NA: none), area
+    incontri: pd.DataFrame  # incontro, gruppo, data, tema, modalita, partecipanti
+    warnings: list[Problem]
+
+
+def _normal(text: str) -> str:
+    """Loose spelling key: case, apostrophes, hyphens and spaces ignored."""
+    return re.sub(r"[\s\-/]+", " ", text.replace("’", "'").casefold()).strip()
+
+
+_REGION_KEYS = {_normal(r): r for r in REGION_AREA} | {
+    _normal("Trentino-Alto Adige/Südtirol"): "Trentino-Alto Adige",
+    _normal("Valle d'Aosta/Vallée d'Aoste"): "Valle d'Aosta",
+}
+
+
+def suggestion(value: str, known) -> str:
+    """`: forse "X"?` when `value` is close to one of `known`, else ''."""
+    known = list(known)
+    lowered = {k.casefold(): k for k in known}
+    close = difflib.get_close_matches(value.casefold(), list(lowered), n=1, cutoff=0.75)
+    return f': forse "{lowered[close[0]]}"?' if close else ""
+
+
+class _Checker:
+    """Collects problems while typing one file's columns."""
+
+    def __init__(self, table: RawTable, problems: list[Problem]):
+        self.table = table
+        self.problems = problems
+
+    def report(self, column: str, mask: np.ndarray, word) -> None:
+        """A problem for each row in `mask`; `word(value)` says what is wrong."""
+        rows = np.flatnonzero(mask)
+        if not len(rows):
+            return
+        values = self.table.frame[column]
+        said: dict[str, str] = {}
+        for i in rows[:MAX_PER_CHECK]:
+            value = str(values.iloc[i])
+            if value not in said:
+                said[value] = word(value)
+            self.problems.append(Problem(self.table.shown, int(self.table.lines[i]), column, said[value]))
+        if len(rows) > MAX_PER_CHECK:
+            self.problems.append(Problem(
+                self.table.shown, int(self.table.lines[rows[MAX_PER_CHECK]]), column,
+                f"e altre {len(rows) - MAX_PER_CHECK} righe con lo stesso problema"))
+
+    def column(self, spec: Column) -> pd.Series | None:
+        """The column typed as `spec` says, NA where empty or wrong."""
+        frame = self.table.frame
+        if spec.name not in frame.columns:
+            self.problems.append(Problem(self.table.shown, self.table.header_line, spec.name,
+                                         "colonna mancante nell’intestazione"))
+            return None
+        raw = frame[spec.name]
+        cats = pd.Index(raw.cat.categories.astype(str))
+        codes = raw.cat.codes.to_numpy()
+        empty = (cats == "")[codes]
+        if spec.required:
+            self.report(spec.name, empty, lambda v: "valore mancante")
+        typed, bad, word = _typer(spec)(cats)
+        self.report(spec.name, bad[codes] & ~empty, word)
+        if spec.unique:
+            dup = raw.duplicated(keep="first").to_numpy() & ~empty
+            if dup.any():
+                first = pd.Series(self.table.lines, index=raw.to_numpy()).groupby(level=0).first()
+                self.report(spec.name, dup, lambda v: f"codice {quote_value(v)} ripetuto "
+                            f"(compare già alla riga {int(first[v])})")
+        return pd.Series(typed.take(codes), name=spec.name)
+
+
+def _typer(spec: Column):
+    """For a column spec, a function from the distinct raw values to
+    (typed values, bad mask, wording of a bad value)."""
+    if spec.kind in ("code", "text"):
+        def typer(cats):
+            return pd.Index(cats.where(cats != "", None), dtype=object), np.zeros(len(cats), bool), None
+        return typer
+    if spec.kind == "int":
+        def typer(cats):
+            ok = np.array([bool(_INT.match(c)) for c in cats], dtype=bool)
+            values = pd.array([int(c) if good else None for c, good in zip(cats, ok)], dtype="Int64")
+            bad = ~ok & (cats != "")
+            if spec.minimum is not None:
+                low = ok & (values.fillna(spec.minimum) < spec.minimum).to_numpy(bool)
+                bad |= low
+                values[low] = pd.NA
+            return pd.Index(values), bad, lambda v: (
+                f"{quote_value(v)} non è un numero intero" if not _INT.match(v) else
+                f"{quote_value(v)} è troppo piccolo (minimo {spec.minimum})")
+        return typer
+    if spec.kind == "date":
+        def typer(cats):
+            iso = pd.to_datetime(cats.where(cats.str.match(_ISO.pattern), None), format="%Y-%m-%d",
+                                 errors="coerce")
+            dmy = pd.to_datetime(cats.where(cats.str.match(_DMY.pattern), None), format="%d/%m/%Y",
+                                 errors="coerce")
+            values = pd.DatetimeIndex(iso.where(~iso.isna(), dmy))
+            bad = np.asarray(values.isna()) & np.asarray(cats != "")
+            return values, bad, lambda v: (f"{quote_value(v)} non è una data valida "
+                                           "(scrivere 31/12/2021 oppure 2021-12-31)")
+        return typer
+    if spec.kind == "choice":
+        canon = {c.casefold(): c for c in spec.choices}
+
+        def typer(cats):
+            values = pd.Index([canon.get(c.casefold()) for c in cats], dtype=object)
+            bad = values.isna() & (cats != "")
+            return values, np.asarray(bad), lambda v: (
+                f"{quote_value(v)} non è un valore ammesso ({', '.join(spec.choices)})"
+                + suggestion(v, spec.choices))
+        return typer
+    if spec.kind == "region":
+        def typer(cats):
+            values = pd.Index([_REGION_KEYS.get(_normal(c)) for c in cats], dtype=object)
+            bad = values.isna() & (cats != "")
+            return values, np.asarray(bad), lambda v: (
+                f"{quote_value(v)} non è una regione italiana (nome ISTAT) né “Multiregionale”"
+                + suggestion(v, REGION_AREA))
+        return typer
+    raise ValueError(f"unknown column kind {spec.kind!r}")  # a bug in schema.py
+
+
+def _typed_tables(tables: dict[str, RawTable], problems: list[Problem]) -> dict[str, pd.DataFrame]:
+    """Each file's columns typed per schema; files that could not be read
+    (their problems are already in `tables`) give None."""
+    typed: dict[str, pd.DataFrame] = {}
+    for spec in TABLES:
+        table = tables[spec.name]
+        problems.extend(table.problems)
+        if table.frame.columns.empty:
+            if not table.problems:
+                problems.append(Problem(table.shown, table.header_line, "", "intestazione vuota"))
+            typed[spec.name] = None
+            continue
+        checker = _Checker(table, problems)
+        columns = {c.name: checker.column(c) for c in spec.columns}
+        if any(v is None for v in columns.values()):
+            typed[spec.name] = None
+            continue
+        frame = pd.DataFrame(columns)
+        frame["_riga"] = table.lines
+        typed[spec.name] = frame
+    return typed
+
+
+def _check_references(typed, tables, problems: list[Problem]) -> None:
+    """Codes that must exist in another file."""
+    for ref in REFERENCES:
+        frame, target = typed[ref.table], typed[ref.target]
+        if frame is None or target is None:
+            continue
+        known = target[_key(ref.target)].dropna()
+        values = frame[ref.column]
+        missing = (~values.isin(set(known)) & values.notna()).to_numpy()
+        _Checker(tables[ref.table], problems).report(
+            ref.column, missing,
+            lambda v, t=ref.target, k=tuple(known): f"{quote_value(v)} non esiste in {t}.csv" + suggestion(v, k))
+
+
+def _key(name: str) -> str:
+    """The code column of a table: its first, unique column."""
+    return TABLE_BY_NAME[name].columns[0].name
+
+
+def _check_projects(typed, tables, problems: list[Problem]) -> None:
+    """A project's group has the project's call, and its region lies in the
+    group's macro-area."""
+    progetti, gruppi = typed["progetti"], typed["gruppi"]
+    if progetti is None or gruppi is None:
+        return
+    joined = progetti.merge(gruppi[["gruppo", "bando", "area"]], on="gruppo", how="left",
+                            suffixes=("", "_gruppo"))
+    checker = _Checker(tables["progetti"], problems)
+    wrong_call = (joined["bando_gruppo"].notna() & joined["bando"].notna()
+                  & (joined["bando"] != joined["bando_gruppo"])).to_numpy()
+    group_call = dict(zip(gruppi["gruppo"], gruppi["bando"]))
+    group_area = dict(zip(gruppi["gruppo"], gruppi["area"]))
+    rows = np.flatnonzero(wrong_call)
+    for i in rows[:MAX_PER_CHECK]:
+        g = joined["gruppo"].iloc[i]
+        problems.append(Problem(checker.table.shown, int(joined["_riga"].iloc[i]), "gruppo",
+                                f"il gruppo {quote_value(g)} è del bando {group_call[g]}, "
+                                f"il progetto del bando {joined['bando'].iloc[i]}"))
+    region_area = joined["regione"].map(REGION_AREA)
+    wrong_area = (joined["area"].notna() & region_area.notna()
+                  & (region_area != joined["area"])).to_numpy()
+    for i in np.flatnonzero(wrong_area)[:MAX_PER_CHECK]:
+        g = joined["gruppo"].iloc[i]
+        r = joined["regione"].iloc[i]
+        problems.append(Problem(checker.table.shown, int(joined["_riga"].iloc[i]), "regione",
+                                f"{quote_value(r)} ({REGION_AREA[r]}) non è nell’area del gruppo "
+                                f"{quote_value(g)} ({group_area[g]})"))
+
+
+def _warnings(typed, tables, reference: date) -> list[Problem]:
+    """What is allowed but worth saying: meetings after the reference date
+    (not counted), groups with no meeting, themes never used."""
+    found: list[Problem] = []
+    incontri, gruppi, temi = typed["incontri"], typed["gruppi"], typed["temi"]
+    late = incontri["data"] > pd.Timestamp(reference)
+    shown_ref = reference.strftime("%d/%m/%Y")
+    for i in np.flatnonzero(late.to_numpy())[:MAX_PER_CHECK]:
+        found.append(Problem(tables["incontri"].shown, int(incontri["_riga"].iloc[i]), "data",
+                             f"incontro del {incontri['data'].iloc[i]:%d/%m/%Y}, dopo la data di "
+                             f"riferimento ({shown_ref}): non conteggiato"))
+    counted = incontri.loc[~late]
+    for _, row in gruppi.loc[~gruppi["gruppo"].isin(set(counted["gruppo"]))].iterrows():
+        found.append(Problem(tables["gruppi"].shown, int(row["_riga"]), "gruppo",
+                             f"il gruppo {quote_value(row['gruppo'])} non ha incontri "
+                             f"entro il {shown_ref}"))
+    for _, row in temi.loc[~temi["tema"].isin(set(counted["tema"]))].iterrows():
+        found.append(Problem(tables["temi"].shown, int(row["_riga"]), "tema",
+                             f"il tema {quote_value(row['tema'])} non è trattato in nessun incontro "
+                             f"entro il {shown_ref}"))
+    return sorted(found)
+
+
+def validate(tables: dict[str, RawTable], reference: date) -> Dataset:
+    """Check an edition's tables; raise InputError listing every problem,
+    or return the typed Dataset (with warnings)."""
+    problems: list[Problem] = []
+    typed = _typed_tables(tables, problems)
+    _check_references(typed, tables, problems)
+    _check_projects(typed, tables, problems)
+    if problems:
+        raise InputError(problems)
+    bandi = typed["bandi"]
+    bandi["etichetta"] = bandi["nome"] + " " + bandi["anno"].astype(str)
+    progetti = typed["progetti"]
+    progetti["area"] = progetti["gruppo"].map(dict(zip(typed["gruppi"]["gruppo"], typed["gruppi"]["area"])))
+    gruppi = typed["gruppi"]
+    gruppi["area"] = pd.Categorical(gruppi["area"], categories=AREAS, ordered=True)
+    return Dataset(bandi=bandi, temi=typed["temi"], gruppi=gruppi, progetti=progetti,
+                   incontri=typed["incontri"], warnings=_warnings(typed, tables, reference))
