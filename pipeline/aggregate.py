@@ -133,3 +133,22 @@ def summarise(data: Dataset, reference: date) -> Figures:
         primo_incontro=meetings["data"].min().date() if len(meetings) else None,
         ultimo_incontro=meetings["data"].max().date() if len(meetings) else None,
     )
+
+
+# The main figures compared with the previous edition: (label, Figures attribute).
+COMPARED = (
+    ("incontri", "incontri"),
+    ("gruppi", "gruppi"),
+    ("progetti coinvolti", "progetti_coinvolti"),
+    ("bandi coinvolti", "bandi_coinvolti"),
+    ("facilitatori", "facilitatori"),
+)
+
+
+def compare(previous: Figures, current: Figures) -> pd.DataFrame:
+    """The main figures of two editions side by side, with the change."""
+    frame = pd.DataFrame(
+        [(label, getattr(previous, name), getattr(current, name)) for label, name in COMPARED],
+        columns=["indicatore", "precedente", "attuale"]).set_index("indicatore")
+    frame["variazione"] = frame["attuale"] - frame["precedente"]
+    return frame

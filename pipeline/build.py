@@ -112,15 +112,36 @@ def _manifest(edition: Edition, data_dir: Path, tables, extra_inputs: list[Path]
     return (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def build_edition(edition: Edition, ente: Organisation, data_dir: Path, log, neighbours: dict,
-                  pdf_variant: str | None) -> Built:
-    """One edition, from its files to the bytes of every output."""
+@dataclass
+class Summary:
+    """An edition's records read, checked and aggregated."""
+
+    tables: dict[str, load.RawTable]
+    data: validate.Dataset
+    figures: aggregate.Figures
+
+
+def summarise_edition(edition: Edition, log) -> Summary:
+    """Load, validate and aggregate one edition (raises InputError)."""
     clock = _Clock(log, edition.anno)
     tables = clock.stage("carica", _load_tables, edition)
     data = clock.stage("controlla", validate.validate, tables, edition.data_riferimento)
     figures = clock.stage("aggrega", aggregate.summarise, data, edition.data_riferimento)
+    return Summary(tables, data, figures)
+
+
+def build_edition(edition: Edition, ente: Organisation, data_dir: Path, log, neighbours: dict,
+                  pdf_variant: str | None, summary: Summary,
+                  previous: tuple[Edition, Summary] | None = None) -> Built:
+    """One edition, from its summary to the bytes of every output."""
+    clock = _Clock(log, edition.anno)
+    tables, data, figures = summary.tables, summary.data, summary.figures
     drawn = clock.stage("grafici", charts.draw, figures)
-    ctx = clock.stage("contesto", context.make, edition, ente, figures, drawn, publication_date(edition))
+    comparison = None
+    if previous:
+        comparison = (previous[0].anno, aggregate.compare(previous[1].figures, figures))
+    ctx = clock.stage("contesto", context.make, edition, ente, figures, drawn, publication_date(edition),
+                      comparison)
     files: dict[str, bytes] = {}
     files[ctx.file_pdf] = clock.stage("pdf", render.pdf, ctx, pdf_variant)
     files[f"dati/tab-{edition.sezione.tabella}.csv"] = render.table_csv(ctx)
@@ -139,14 +160,25 @@ def build_edition(edition: Edition, ente: Organisation, data_dir: Path, log, nei
     return Built(edition, files, data.warnings)
 
 
-def _neighbours(editions: dict[int, Edition], anno: int) -> dict:
+def _previous_year(available: list[int], year: int) -> int | None:
+    """The latest edition before `year`, the one its figures are compared with."""
+    earlier = [y for y in available if y < year]
+    return earlier[-1] if earlier else None
+
+
+def _neighbours(editions: dict[int, Edition], anno: int, building: set[int], out_dir: Path) -> dict:
+    """Links to the same section in the previous and next edition, when that
+    edition is built now or already published."""
     def link(year):
         e = editions.get(year)
-        if e is None:
+        if year is None or e is None or not (year in building or (out_dir / str(year) / "manifest.json").is_file()):
             return None
         return {"anno": year, "titolo": f"{e.sezione.numero} {e.sezione.titolo}",
                 "href": f"../{year}/{e.sezione.slug}.html"}
-    return {"precedente": link(anno - 1), "successiva": link(anno + 1)}
+    years = sorted(editions)
+    before = [y for y in years if y < anno]
+    after = [y for y in years if y > anno]
+    return {"precedente": link(before[-1] if before else None), "successiva": link(after[0] if after else None)}
 
 
 def _index(out_dir: Path, ente: Organisation) -> bytes:
@@ -179,23 +211,29 @@ def build(data_dir: Path = Path("data/raw"), out_dir: Path = Path("output"), yea
                              f"{display_path(data_dir / '2021')}")
     ente, problems = load_organisation(data_dir)
     editions: dict[int, Edition] = {}
+    needed = set(years) | {p for y in years if (p := _previous_year(available, y))}
     for year in available:
         edition, found = load_edition(data_dir, year)
-        if year in years:
+        if year in needed:
             problems += found
         if edition:
             editions[year] = edition
     if problems:
         raise InputError(problems)
-    built, problems = [], []
-    for year in years:
+    summaries: dict[int, Summary] = {}
+    for year in sorted(needed):
         try:
-            built.append(build_edition(editions[year], ente, data_dir, log, _neighbours(editions, year),
-                                       pdf_variant))
+            summaries[year] = summarise_edition(editions[year], log)
         except InputError as exc:
             problems += exc.problems
     if problems:
         raise InputError(problems)
+    built = []
+    for year in years:
+        prev = _previous_year(available, year)
+        built.append(build_edition(
+            editions[year], ente, data_dir, log, _neighbours(editions, year, set(years), out_dir), pdf_variant,
+            summaries[year], (editions[prev], summaries[prev]) if prev else None))
     result = BuildResult()
     with locked(out_dir):
         clean_leftovers(out_dir)

@@ -7,7 +7,7 @@ edition's editable prose), never typed into a template.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
@@ -17,9 +17,6 @@ from .aggregate import TOTAL, Figures
 from .charts import Chart
 from .edition import Edition, Organisation, Section
 
-# How an area reads after "gruppi" (plural) in running text.
-AREA_PLURAL = {"Nord": "del Nord", "Centro": "del Centro", "Sud e Isole": "del Sud e delle Isole",
-               "Multiregionale": "multiregionali"}
 AREA_NAME = {"Nord": "Nord", "Centro": "Centro", "Sud e Isole": "Sud e Isole",
              "Multiregionale": "progetti multiregionali"}
 
@@ -56,9 +53,60 @@ class PartialCycle:
     the themes they did cover."""
 
     gruppi: int
-    area: str | None  # how the area reads after "gruppi", when they share one
+    area: tuple[str, str] | None  # how their shared area reads (singular, plural) after "gruppo"
+    tutti_area: bool  # they are all the groups of that area
     temi: tuple[str, ...]  # the cycle themes they covered
     primi: bool  # those are the first themes of the cycle, in order
+
+
+# How an area reads after "gruppo" / "gruppi" in running text.
+AREA_AFTER = {"Nord": ("del Nord", "del Nord"), "Centro": ("del Centro", "del Centro"),
+              "Sud e Isole": ("del Sud e delle Isole", "del Sud e delle Isole"),
+              "Multiregionale": ("multiregionale", "multiregionali")}
+
+
+def _partial_cycles(figures: Figures, cycle_titles: dict[int, str]) -> tuple[PartialCycle, ...]:
+    ciclo = figures.ciclo
+    partial = ciclo.loc[~ciclo["completo"]]
+    per_area = ciclo["area"].value_counts()
+    views = []
+    for covered, same in partial.groupby("temi_ciclo", sort=True):
+        area = str(same["area"].iloc[0]) if same["area"].nunique() == 1 else None
+        views.append(PartialCycle(
+            gruppi=len(same),
+            area=AREA_AFTER[area] if area else None,
+            tutti_area=bool(area) and int(per_area[area]) == len(same),
+            temi=tuple(cycle_titles[c] for c in covered),
+            primi=covered == tuple(range(1, len(covered) + 1)),
+        ))
+    return tuple(views)
+
+
+@dataclass(frozen=True)
+class ComparisonView:
+    """The main figures against the previous edition."""
+
+    anno_precedente: int
+    righe: tuple[tuple[str, int, int, int], ...]  # (indicator, previous, current, change)
+    crescono: tuple[tuple[str, int, int], ...]  # (indicator with article, previous, current)
+    calano: tuple[tuple[str, int, int], ...]
+    invariati: tuple[tuple[str, int, int], ...]
+
+
+# Indicators of aggregate.COMPARED as running text names them.
+WITH_ARTICLE = {"incontri": "gli incontri", "gruppi": "i gruppi", "progetti coinvolti": "i progetti coinvolti",
+                "bandi coinvolti": "i bandi coinvolti", "facilitatori": "i facilitatori"}
+
+
+def _comparison(comparison: tuple[int, pd.DataFrame] | None) -> ComparisonView | None:
+    if comparison is None:
+        return None
+    year, frame = comparison
+    rows = tuple((label, int(r.precedente), int(r.attuale), int(r.variazione)) for label, r in frame.iterrows())
+
+    def pick(test):
+        return tuple((WITH_ARTICLE[label], prev, cur) for label, prev, cur, change in rows if test(change))
+    return ComparisonView(year, rows, pick(lambda d: d > 0), pick(lambda d: d < 0), pick(lambda d: d == 0))
 
 
 @dataclass(frozen=True)
@@ -69,7 +117,7 @@ class Context:
     ente: Organisation
     slug: str
     titolo: str  # "2.19 Comunità di pratiche"
-    testo: dict
+    testo: dict  # the edition's editable prose
     anno_avvio: int | None
     anno_sperimentazione: int
     facilitatori: int
@@ -93,7 +141,7 @@ class Context:
     file_pdf: str
     file_dati: tuple[tuple[str, str], ...]  # (label, path)
     pubblicazione: date
-    extra: dict = field(default_factory=dict)
+    confronto: ComparisonView | None = None
 
 
 def _table(sezione: Section, tab: pd.DataFrame) -> TableView:
@@ -107,28 +155,9 @@ def _table(sezione: Section, tab: pd.DataFrame) -> TableView:
     )
 
 
-def _partial_cycles(figures: Figures, cycle_titles: dict[int, str]) -> tuple[PartialCycle, ...]:
-    partial = figures.ciclo.loc[~figures.ciclo["completo"]]
-    if partial.empty:
-        return ()
-    one_area = partial["area"].nunique() == 1
-    views = []
-    for covered, same in partial.groupby("temi_ciclo", sort=True):
-        area = str(same["area"].iloc[0]) if same["area"].nunique() == 1 else None
-        views.append(PartialCycle(
-            gruppi=len(same),
-            area=AREA_PLURAL[area] if area and (one_area or len(same) > 1) else None,
-            temi=tuple(cycle_titles[c] for c in covered),
-            primi=covered == tuple(range(1, len(covered) + 1)),
-        ))
-    return tuple(views)
-
-
 def _alt_groups(tab: pd.DataFrame) -> str:
     per_area = tab.loc[TOTAL].drop(TOTAL)
-    parts = [fmt.count(int(v), "gruppo", "gruppi") + f" {AREA_PLURAL[a]}" if a != "Multiregionale"
-             else fmt.count(int(v), "gruppo multiregionale", "gruppi multiregionali")
-             for a, v in per_area.items()]
+    parts = [fmt.count(int(v), "gruppo", "gruppi") + " " + AREA_AFTER[a][int(v) != 1] for a, v in per_area.items()]
     largest = per_area.idxmax()
     return (f"Grafico a barre orizzontali dei gruppi attivati per macro-area, suddivisi per bando: "
             f"{fmt.join(parts)}, {fmt.count(int(tab.loc[TOTAL, TOTAL]), 'gruppo', 'gruppi')} in tutto. "
@@ -158,7 +187,7 @@ def _charts(charts: list[Chart], figures: Figures, edition: Edition) -> tuple[Ch
     return tuple(views)
 
 
-def figures_json(edition: Edition, figures: Figures) -> dict:
+def figures_json(edition: Edition, figures: Figures, comparison: tuple[int, pd.DataFrame] | None = None) -> dict:
     """Every figure the text and tables use, by name (JSON-ready)."""
     iso = lambda d: d.isoformat() if d else None  # noqa: E731
     return {
@@ -183,11 +212,16 @@ def figures_json(edition: Edition, figures: Figures) -> dict:
         "gruppi_per_area": {k: int(v) for k, v in figures.tab.loc[TOTAL].drop(TOTAL).items()},
         "gruppi_ciclo_completo": int(figures.ciclo["completo"].sum()),
         "tabella_gruppi": {label: {c: int(v) for c, v in row.items()} for label, row in figures.tab.iterrows()},
+        "confronto": None if comparison is None else {
+            "anno_precedente": comparison[0],
+            **{label: {"precedente": int(r.precedente), "attuale": int(r.attuale), "variazione": int(r.variazione)}
+               for label, r in comparison[1].iterrows()},
+        },
     }
 
 
 def make(edition: Edition, ente: Organisation, figures: Figures, charts: list[Chart],
-         publication: date, first_meeting_ever: date | None = None) -> Context:
+         publication: date, comparison: tuple[int, pd.DataFrame] | None = None) -> Context:
     """The context of one edition's section."""
     sezione = edition.sezione
     slug = sezione.slug
@@ -195,7 +229,7 @@ def make(edition: Edition, ente: Organisation, figures: Figures, charts: list[Ch
     cycle = themes.loc[themes["ciclo"].notna()].sort_values("ciclo", kind="stable")
     cycle_titles = {int(r.ciclo): r.titolo for r in cycle.itertuples()}
     extra = themes.loc[themes["ciclo"].isna() & (themes["incontri"] > 0)]
-    start = first_meeting_ever or figures.primo_incontro
+    start = figures.primo_incontro
     per_area = figures.tab.loc[TOTAL].drop(TOTAL)
     per_call = figures.per_bando
     return Context(
@@ -227,9 +261,10 @@ def make(edition: Edition, ente: Organisation, figures: Figures, charts: list[Ch
         incontri_esclusi=figures.incontri_esclusi,
         tabella=_table(sezione, figures.tab),
         grafici=_charts(charts, figures, edition),
-        cifre=figures_json(edition, figures),
+        cifre=figures_json(edition, figures, comparison),
         file_pdf=f"{slug}.pdf",
         file_dati=((f"Tab {sezione.tabella} (CSV)", f"dati/tab-{sezione.tabella}.csv"),
                    ("Tutte le cifre (JSON)", "dati/cifre.json")),
         pubblicazione=publication,
+        confronto=_comparison(comparison),
     )

@@ -40,6 +40,15 @@ def count(value: int, singular: str, plural: str) -> str:
     return f"{number(value)}{NBSP}{singular if value == 1 else plural}"
 
 
+def change(value: int) -> str:
+    """Signed change with the typographic minus: `+43`, `−2`, `0`."""
+    if value > 0:
+        return f"+{number(value)}"
+    if value < 0:
+        return f"\u2212{number(-value)}"
+    return "0"
+
+
 def join(items, last: str = "e") -> str:
     """Natural Italian list: `A`, `A e B`, `A, B e C`."""
     items = [str(i) for i in items]
@@ -69,6 +78,7 @@ FILTERS = {
     "mese": month,
     "conta": count,
     "elenco": join,
+    "variazione": change,
     "tipo": typeset,
     "ordinale": ordinal,
 }
