@@ -255,7 +255,7 @@ def check(data_dir: Path = Path("data/raw"), years: list[int] | None = None) -> 
         raise UsageError(f"nessuna cartella di edizione da controllare in {display_path(data_dir)}")
     ente, problems = load_organisation(data_dir)
     warnings: list[Problem] = []
-    for year in years:
+    for year in sorted(set(years) | {p for y in years if (p := _previous_year(available, y))}):
         edition, found = load_edition(data_dir, year)
         problems += found
         if edition is None:

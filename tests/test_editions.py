@@ -1,0 +1,158 @@
+"""Every edition, not just 2021: the 2022 sample, links between editions,
+the year-over-year view, and editions as pure data."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+import shutil
+from collections import Counter
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from pipeline.build import build
+
+from .conftest import DATA
+from .test_end_to_end import _html_text, _pdf_text
+
+SLUG_2022 = "4-3-comunita-di-pratiche"
+
+
+def _rows(name: str, year: int = 2022) -> list[dict]:
+    with open(DATA / str(year) / name, encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+@pytest.fixture(scope="module")
+def expected_2022() -> dict:
+    """The 2022 figures, counted here with the csv module, independently of
+    the pipeline's pandas code."""
+    bandi = _rows("bandi.csv")
+    gruppi = _rows("gruppi.csv")
+    progetti = _rows("progetti.csv")
+    incontri = [r for r in _rows("incontri.csv") if r["data"] <= "2022-12-31"]
+    cells = Counter((g["bando"], g["area"]) for g in gruppi)
+    areas = ["Nord", "Centro", "Sud e Isole", "Multiregionale"]
+    table = [[f"{b['nome']} {b['anno']}"] + [str(cells[(b["bando"], a)]) for a in areas]
+             + [str(sum(cells[(b["bando"], a)] for a in areas))] for b in bandi]
+    table.append(["Totale"] + [str(sum(cells[(b["bando"], a)] for b in bandi)) for a in areas] + [str(len(gruppi))])
+    return {
+        "table": table,
+        "gruppi": len(gruppi),
+        "progetti": sum(1 for p in progetti if p["gruppo"]),
+        "senza_gruppo": sum(1 for p in progetti if not p["gruppo"]),
+        "incontri": len(incontri),
+        "modalita": Counter(r["modalita"] for r in incontri),
+        "facilitatori": len({g["facilitatore"] for g in gruppi}),
+        "bandi": len(bandi),
+    }
+
+
+def test_2022_table_matches_hand_count(built, expected_2022):
+    rows = list(csv.reader((built / "2022/dati/tab-37.csv").read_text("utf-8").splitlines()))
+    assert rows[0] == ["Bando", "Nord", "Centro", "Sud e Isole", "Multiregionale", "Totale"]
+    assert rows[1:] == expected_2022["table"]
+    assert ["Cambio rotta 2019", "0", "1", "1", "0", "2"] in rows  # zero cells stay
+
+
+@pytest.mark.parametrize("kind", ["html", "pdf"])
+def test_2022_figures_in_page_and_pdf(built, expected_2022, kind):
+    path = built / "2022" / f"{SLUG_2022}.{kind}"
+    text = _pdf_text(path) if kind == "pdf" else _html_text(path)
+    e = expected_2022
+    m = e["modalita"]
+    for needle in (f"{e['incontri']} incontri", f"{e['gruppi']} comunità di pratiche",
+                   f"per un totale di {e['progetti']} progetti", f"Altri {e['senza_gruppo']} progetti",
+                   f"{e['facilitatori']} facilitatori", f"{m['online']} incontri online",
+                   f"{m['in presenza']} in presenza", f"{m['mista']} in forma mista",
+                   "Tab 37 – Comunità di pratiche", "4.3 Comunità di pratiche",
+                   "Non sono conteggiati 3 incontri", "31 dicembre 2022",
+                   "Rispetto al 2021 crescono gli incontri (da 35 a 78)", "Le cifre principali a confronto con il 2021"):
+        assert needle in text, f"{needle!r} missing from the 2022 {kind}"
+    assert "parte terza" in text.lower()
+
+
+def test_comparison_in_figures_json(built):
+    cifre = json.loads((built / "2022/dati/cifre.json").read_text("utf-8"))
+    assert cifre["confronto"]["anno_precedente"] == 2021
+    assert cifre["confronto"]["incontri"] == {"precedente": 35, "attuale": 78, "variazione": 43}
+    assert json.loads((built / "2021/dati/cifre.json").read_text("utf-8"))["confronto"] is None
+
+
+def _local_links(page: Path) -> list[str]:
+    html = page.read_text("utf-8")
+    return [h for h in re.findall(r'href="([^"]+)"', html) if not urlsplit(h).scheme and not h.startswith("#")]
+
+
+def test_links_between_editions_resolve(built):
+    pages = [built / "index.html", built / "2021" / "2-19-comunita-di-pratiche.html", built / "2022" / f"{SLUG_2022}.html"]
+    for page in pages:
+        links = _local_links(page)
+        assert links, page
+        for href in links:
+            assert (page.parent / href).resolve().is_file(), f"{page.name}: {href} is broken"
+    assert 'href="../2022/4-3-comunita-di-pratiche.html"' in pages[1].read_text("utf-8")
+    assert 'href="../2021/2-19-comunita-di-pratiche.html"' in pages[2].read_text("utf-8")
+    index = pages[0].read_text("utf-8")
+    assert index.index("Bilancio sociale 2022") < index.index("Bilancio sociale 2021")  # newest first
+
+
+def _set(path: Path, old: str, new: str) -> None:
+    text = path.read_text("utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), "utf-8")
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_renumbering_a_section_changes_only_its_number(built, data_copy, tmp_path):
+    _set(data_copy / "2022" / "edizione.toml", 'numero = "4.3"', 'numero = "4.7"')
+    out = tmp_path / "out"
+    build(data_copy, out, log=lambda line: None)
+    before, after = _files(built / "2022"), _files(out / "2022")
+    assert set(after) == {name.replace("4-3-", "4-7-") for name in before}
+    for name, content in before.items():
+        if name.endswith((".html", ".json", ".csv")) and name != "manifest.json":
+            renamed = after[name.replace("4-3-", "4-7-")].decode("utf-8")
+            original = content.decode("utf-8")
+            assert "4.7" in renamed or "4-7" in renamed or name.startswith("dati/"), name
+            assert renamed.replace("4.7", "4.3").replace("4-7-", "4-3-") == original, name
+    pdf_before = _pdf_text(built / "2022" / f"{SLUG_2022}.pdf")
+    pdf_after = _pdf_text(out / "2022" / "4-7-comunita-di-pratiche.pdf")
+    assert "4.7 Comunità di pratiche" in pdf_after
+    assert pdf_after.replace("4.7", "4.3") == pdf_before
+
+
+def test_a_new_edition_folder_builds_without_code_changes(data_copy, tmp_path):
+    shutil.copytree(data_copy / "2022", data_copy / "2023")
+    toml = data_copy / "2023" / "edizione.toml"
+    _set(toml, "anno = 2022", "anno = 2023")
+    _set(toml, "data_riferimento = 2022-12-31", "data_riferimento = 2023-12-31")
+    _set(toml, "tabella = 37", "tabella = 41")
+    out = tmp_path / "out"
+    build(data_copy, out, log=lambda line: None)
+    cifre = json.loads((out / "2023/dati/cifre.json").read_text("utf-8"))
+    assert cifre["incontri"] == 81  # the three 2023 meetings now count
+    assert cifre["confronto"]["anno_precedente"] == 2022
+    assert cifre["confronto"]["incontri"]["variazione"] == 3
+    text = _html_text(out / "2023" / f"{SLUG_2022}.html")
+    assert "Rispetto al 2022 crescono gli incontri (da 78 a 81)" in text
+    assert "restano invariati" in text
+    assert (out / "2023/dati/tab-41.csv").is_file()
+    index = (out / "index.html").read_text("utf-8")
+    assert index.index("2023/") < index.index("2022/") < index.index("2021/")
+
+
+def test_previous_edition_with_bad_data_stops_the_build(data_copy, tmp_path):
+    from pipeline.errors import InputError
+    _set(data_copy / "2021" / "incontri.csv", "INC-002,AD-NORD,2020-11-16", "INC-002,AD-NORD,2020-11-31")
+    with pytest.raises(InputError) as caught:
+        build(data_copy, tmp_path / "out", years=[2022], log=lambda line: None)
+    assert any(p.path.endswith("2021/incontri.csv") and p.column == "data" for p in caught.value.problems)
+    assert not (tmp_path / "out" / "2022").exists()
