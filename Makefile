@@ -11,7 +11,7 @@ PDF ?= pdf/ua-1
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 
 .DEFAULT_GOAL := help
-.PHONY: help report check test clean system-libs
+.PHONY: help report check test bench clean system-libs
 
 help: ## elenca i comandi disponibili
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -25,6 +25,9 @@ check: $(VENV)/.stamp-runtime ## controlla soltanto i dati, senza generare nulla
 
 test: $(VENV)/.stamp-test system-libs ## esegue tutti i test
 	@$(PY) -m pytest
+
+bench: $(VENV)/.stamp-runtime system-libs ## misura i tempi (mediane) e scrive bench/risultati.md
+	@$(PY) bench/benchmark.py
 
 clean: ## cancella output/ e l'ambiente .venv/
 	rm -rf output $(VENV) *.egg-info .pytest_cache .hypothesis
