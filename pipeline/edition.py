@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from .errors import Problem, display_path
+from .errors import Problem, display_path, os_problem
 
 
 @dataclass(frozen=True)
@@ -67,19 +67,37 @@ def editions_in(data_dir: Path) -> list[int]:
 def _read_toml(path: Path) -> tuple[dict | None, str, list[Problem]]:
     shown = display_path(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        return None, "", [Problem(shown, 0, "", "file mancante")]
-    except UnicodeDecodeError:
-        return None, "", [Problem(shown, 0, "", "il file non è in UTF-8: salvarlo come UTF-8")]
+        with open(path, "rb") as handle:  # read-only: inputs are never written
+            text = handle.read().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = exc.object.count(b"\n", 0, exc.start) + 1
+        return None, "", [Problem(shown, line, "", "il file non è in UTF-8: salvarlo con codifica UTF-8")]
     except OSError as exc:
-        return None, "", [Problem(shown, 0, "", f"impossibile leggere il file ({exc.strerror})")]
+        return None, "", [Problem(shown, 0, "", os_problem(exc))]
     try:
         return tomllib.loads(text), text, []
     except tomllib.TOMLDecodeError as exc:
-        detail = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
+        detail = re.sub(r"\s*\(at line \d+, column \d+\)|\s*\(at end of document\)", "", str(exc))
+        for english, italian in _TOML_MESSAGES:
+            if detail.startswith(english):
+                detail = italian
+                break
         return None, text, [Problem(shown, _line_from_message(str(exc)), "",
                                     f"sintassi TOML non valida ({detail})")]
+
+
+_TOML_MESSAGES = (  # tomllib's messages, as an analyst should read them
+    ("Invalid value", "valore non valido: i testi vanno tra virgolette, le date come 2021-12-31"),
+    ("Invalid date or datetime", "data non valida"),
+    ("Expected '=' after a key", "manca “=” dopo il nome della chiave"),
+    ("Cannot overwrite a value", "chiave ripetuta"),
+    ("Cannot declare", "tabella ripetuta"),
+    ("Unterminated string", "testo non chiuso: manca la virgoletta finale"),
+    ("Illegal character", "carattere non ammesso"),
+    ("Invalid statement", "riga non valida: ogni riga è “chiave = valore” o “[tabella]”"),
+    ("Invalid initial character for a key part", "nome di chiave non valido"),
+    ("Unclosed array", "elenco non chiuso: manca “]”"),
+)
 
 
 def _line_from_message(message: str) -> int:

@@ -8,6 +8,7 @@ them; this module only formats them.
 
 from __future__ import annotations
 
+import errno
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,3 +62,22 @@ def quote_value(value: object, limit: int = 60) -> str:
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     return f'"{text}"'
+
+
+_OS_ERRORS = {
+    errno.ENOENT: "file mancante",
+    errno.EISDIR: "è una cartella, non un file",
+    errno.EACCES: "permesso negato: il file non si può leggere",
+    errno.EPERM: "permesso negato: il file non si può leggere",
+    errno.ENOTDIR: "il percorso passa per un file che non è una cartella",
+    errno.ELOOP: "collegamento simbolico circolare",
+    errno.ENAMETOOLONG: "nome del file troppo lungo",
+}
+
+
+def os_problem(exc: OSError) -> str:
+    """What an operating-system error on reading an input means, in Italian
+    (Python's `strerror` is English)."""
+    if isinstance(exc, IsADirectoryError):
+        return _OS_ERRORS[errno.EISDIR]
+    return _OS_ERRORS.get(exc.errno, f"impossibile leggere il file (errore di sistema {exc.errno})")

@@ -16,14 +16,17 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from .errors import Problem, display_path
+from .errors import Problem, display_path, os_problem
 
+_STRAY_QUOTE = ("virgolette nel mezzo di un testo: racchiudere il testo tra virgolette "
+                "e raddoppiare quelle interne (\"\") oppure toglierle")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -39,6 +42,9 @@ class RawTable:
     sha256: str
     header_line: int = 1
     problems: list[Problem] = field(default_factory=list)
+    # Rows whose cells shifted (more filled cells than the header): already
+    # reported once, so their values are not checked one by one.
+    shifted: np.ndarray | None = None
 
     @property
     def rows(self) -> int:
@@ -48,13 +54,10 @@ class RawTable:
 def read_bytes(path: Path, shown: str) -> tuple[bytes | None, list[Problem]]:
     """The file's bytes, or a problem saying why they cannot be had."""
     try:
-        return path.read_bytes(), []
-    except FileNotFoundError:
-        return None, [Problem(shown, 0, "", "file mancante")]
-    except IsADirectoryError:
-        return None, [Problem(shown, 0, "", "è una cartella, non un file")]
+        with open(path, "rb") as handle:  # read-only: inputs are never written
+            return handle.read(), []
     except OSError as exc:
-        return None, [Problem(shown, 0, "", f"impossibile leggere il file ({exc.strerror})")]
+        return None, [Problem(shown, 0, "", os_problem(exc))]
 
 
 def decode(data: bytes, shown: str) -> tuple[str | None, str, list[Problem]]:
@@ -111,6 +114,16 @@ def _record_layout(raw: bytes, delimiter: str):
     return starts, fields, 0
 
 
+def _stray_quote_line(text: str, delimiter: str) -> int:
+    """First line with a quote that does not open or close a cell (only run
+    on a file that could not be read, so plain Python is fine)."""
+    cell = re.compile(rf'(?:^|{re.escape(delimiter)})\s*"|"\s*(?:{re.escape(delimiter)}|$)')
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.count('"') != len(cell.findall(line)) and '""' not in line:
+            return number
+    return 0
+
+
 def _strip_categories(column: pd.Series) -> pd.Series:
     """Trim the spaces around every value of a categorical column, working
     on its (few) categories rather than on every row."""
@@ -123,6 +136,13 @@ def _strip_categories(column: pd.Series) -> pd.Series:
     new_codes = np.where(codes >= 0, inverse[np.maximum(codes, 0)], -1)
     return pd.Series(pd.Categorical.from_codes(new_codes, categories=uniques),
                      index=column.index, name=column.name)
+
+
+def header_name(text: str) -> str:
+    """A header cell as matched against the schema: case, accents and
+    spacing ignored (`" Modalità "` -> `modalita`)."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"\s+", " ", plain).strip().lower() if plain.strip() else text.strip().lower()
 
 
 def _sniff_delimiter(text: str) -> str:
@@ -149,7 +169,9 @@ def parse(name: str, path: Path, data: bytes, shown: str) -> RawTable:
     raw = text.encode("utf-8")
     starts, fields, open_quote = _record_layout(raw, delimiter)
     if open_quote:
-        empty.problems = [Problem(shown, open_quote, "", "virgolette aperte e mai chiuse: "
+        stray = _stray_quote_line(text, delimiter)
+        empty.problems = [Problem(shown, stray, "", _STRAY_QUOTE) if stray else
+                          Problem(shown, open_quote, "", "virgolette aperte e mai chiuse: "
                                   "da questa riga in poi il file non si può leggere")]
         return empty
     width = int(fields.max())
@@ -157,17 +179,19 @@ def parse(name: str, path: Path, data: bytes, shown: str) -> RawTable:
                         dtype="category", skip_blank_lines=False, na_filter=False,
                         keep_default_na=False, quotechar='"', doublequote=True, engine="c",
                         encoding="utf-8")
-    if len(frame) != len(starts):  # the parser split records differently: should not happen
-        empty.problems = [Problem(shown, 0, "", "struttura del file non riconosciuta "
-                                  "(controllare virgolette e separatori)")]
+    if len(frame) != len(starts):  # a quote inside an unquoted cell: records split differently
+        empty.problems = [Problem(shown, _stray_quote_line(text, delimiter), "", _STRAY_QUOTE)]
         return empty
     frame = frame.apply(_strip_categories)
     blank = np.ones(len(frame), dtype=bool)
     for col in frame.columns:
         blank &= (frame[col] == "").to_numpy()
     keep = np.flatnonzero(~blank)
+    if not len(keep):
+        empty.problems = [Problem(shown, 0, "", "il file è vuoto: manca anche la riga di intestazione")]
+        return empty
     header_row, body = keep[0], keep[1:]
-    header = [str(v).lower() for v in frame.iloc[header_row]]
+    header = [header_name(str(v)) for v in frame.iloc[header_row]]
     table = RawTable(name, path, shown, pd.DataFrame(), starts[body].astype(np.int64), digest,
                      header_line=int(starts[header_row]))
     n_header = max(i + 1 for i, h in enumerate(header) if h) if any(header) else 0
@@ -184,6 +208,7 @@ def parse(name: str, path: Path, data: bytes, shown: str) -> RawTable:
         extra = np.zeros(len(body), dtype=bool)
         for col in range(n_header, width):
             extra |= (frame[col].iloc[body] != "").to_numpy()
+        table.shifted = extra
         for i in np.flatnonzero(extra)[:50]:
             table.problems.append(Problem(
                 shown, int(table.lines[i]), "",

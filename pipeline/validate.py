@@ -22,7 +22,8 @@ from .load import RawTable
 from .schema import AREAS, REFERENCES, REGION_AREA, TABLE_BY_NAME, TABLES, Column
 
 MAX_PER_CHECK = 100  # messages for one check of one column; the rest are counted
-_INT = re.compile(r"^[+-]?\d+$")
+_INT = re.compile(r"^[+-]?\d{1,15}$")  # 15 digits: no overflow, far beyond any count
+_THOUSANDS = re.compile(r"^\d{1,3}([.’']\d{3})+$")
 _ISO = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 _DMY = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
 
@@ -67,6 +68,8 @@ class _Checker:
 
     def report(self, column: str, mask: np.ndarray, word) -> None:
         """A problem for each row in `mask`; `word(value)` says what is wrong."""
+        if self.table.shifted is not None:
+            mask = mask & ~self.table.shifted
         rows = np.flatnonzero(mask)
         if not len(rows):
             return
@@ -122,9 +125,7 @@ def _typer(spec: Column):
                 low = ok & (values.fillna(spec.minimum) < spec.minimum).to_numpy(bool)
                 bad |= low
                 values[low] = pd.NA
-            return pd.Index(values), bad, lambda v: (
-                f"{quote_value(v)} non è un numero intero" if not _INT.match(v) else
-                f"{quote_value(v)} è troppo piccolo (minimo {spec.minimum})")
+            return pd.Index(values), bad, lambda v: _int_problem(v, spec)
         return typer
     if spec.kind == "date":
         def typer(cats):
@@ -158,6 +159,39 @@ def _typer(spec: Column):
     raise ValueError(f"unknown column kind {spec.kind!r}")  # a bug in schema.py
 
 
+def _int_problem(value: str, spec: Column) -> str:
+    if _INT.match(value):
+        return f"{quote_value(value)} è troppo piccolo (minimo {spec.minimum})"
+    if _THOUSANDS.match(value):
+        return (f"{quote_value(value)} non è un numero intero: scrivere "
+                f"{re.sub(r'[^0-9]', '', value)}, senza separatore delle migliaia")
+    if re.fullmatch(r"[+-]?\d{16,}", value):
+        return f"{quote_value(value)} è un numero troppo grande"
+    return f"{quote_value(value)} non è un numero intero"
+
+
+def _header_problems(table: RawTable, spec, problems: list[Problem]) -> bool:
+    """Required columns missing from the header: one message per column,
+    with a close header name as suggestion, or a single message when none
+    of the columns was recognised. True when some column is missing."""
+    found = [c for c in table.frame.columns]
+    missing = [c.name for c in spec.columns if c.name not in found]
+    if not missing:
+        return False
+    expected = ", ".join(c.name for c in spec.columns)
+    if len(missing) == len(spec.columns):
+        shown = ", ".join(f'"{c}"' for c in found[:8]) or "nessuna"
+        problems.append(Problem(table.shown, table.header_line, "",
+                                f"intestazione non riconosciuta: servono le colonne {expected} "
+                                f"separate da “,” o “;” (trovate: {shown})"))
+        return True
+    others = [c for c in found if c not in {col.name for col in spec.columns}]
+    for name in missing:
+        problems.append(Problem(table.shown, table.header_line, name,
+                                "colonna mancante nell’intestazione" + suggestion(name, others)))
+    return True
+
+
 def _typed_tables(tables: dict[str, RawTable], problems: list[Problem]) -> dict[str, pd.DataFrame]:
     """Each file's columns typed per schema; files that could not be read
     (their problems are already in `tables`) give None."""
@@ -170,11 +204,16 @@ def _typed_tables(tables: dict[str, RawTable], problems: list[Problem]) -> dict[
                 problems.append(Problem(table.shown, table.header_line, "", "intestazione vuota"))
             typed[spec.name] = None
             continue
-        checker = _Checker(table, problems)
-        columns = {c.name: checker.column(c) for c in spec.columns}
-        if any(v is None for v in columns.values()):
+        if _header_problems(table, spec, problems):
             typed[spec.name] = None
             continue
+        if not len(table.frame):
+            problems.append(Problem(table.shown, table.header_line, "",
+                                    "il file contiene solo l’intestazione: nessuna riga di dati"))
+            typed[spec.name] = None
+            continue
+        checker = _Checker(table, problems)
+        columns = {c.name: checker.column(c) for c in spec.columns}
         frame = pd.DataFrame(columns)
         frame["_riga"] = table.lines
         typed[spec.name] = frame
@@ -187,6 +226,8 @@ def _check_references(typed, tables, problems: list[Problem]) -> None:
         frame, target = typed[ref.table], typed[ref.target]
         if frame is None or target is None:
             continue
+        if not len(target):
+            continue  # an empty file is reported as such; every code would be "missing"
         known = target[_key(ref.target)].dropna()
         values = frame[ref.column]
         missing = (~values.isin(set(known)) & values.notna()).to_numpy()
@@ -206,10 +247,12 @@ def _check_projects(typed, tables, problems: list[Problem]) -> None:
     progetti, gruppi = typed["progetti"], typed["gruppi"]
     if progetti is None or gruppi is None:
         return
+    gruppi = gruppi.dropna(subset=["gruppo"]).drop_duplicates("gruppo")  # repeats are reported already
     joined = progetti.merge(gruppi[["gruppo", "bando", "area"]], on="gruppo", how="left",
                             suffixes=("", "_gruppo"))
     checker = _Checker(tables["progetti"], problems)
-    wrong_call = (joined["bando_gruppo"].notna() & joined["bando"].notna()
+    sound = np.ones(len(joined), bool) if checker.table.shifted is None else ~checker.table.shifted
+    wrong_call = sound & (joined["bando_gruppo"].notna() & joined["bando"].notna()
                   & (joined["bando"] != joined["bando_gruppo"])).to_numpy()
     group_call = dict(zip(gruppi["gruppo"], gruppi["bando"]))
     group_area = dict(zip(gruppi["gruppo"], gruppi["area"]))
@@ -220,7 +263,7 @@ def _check_projects(typed, tables, problems: list[Problem]) -> None:
                                 f"il gruppo {quote_value(g)} è del bando {group_call[g]}, "
                                 f"il progetto del bando {joined['bando'].iloc[i]}"))
     region_area = joined["regione"].map(REGION_AREA)
-    wrong_area = (joined["area"].notna() & region_area.notna()
+    wrong_area = sound & (joined["area"].notna() & region_area.notna()
                   & (region_area != joined["area"])).to_numpy()
     for i in np.flatnonzero(wrong_area)[:MAX_PER_CHECK]:
         g = joined["gruppo"].iloc[i]
