@@ -70,6 +70,17 @@ def _load_tables(edition: Edition) -> dict[str, load.RawTable]:
     return {t.name: load.read_table(t.name, edition.folder / t.file) for t in TABLES}
 
 
+def _csv_problems(folder: Path) -> list[Problem]:
+    """The problems of an edition's CSV files when its edizione.toml could
+    not be read (no reference date: no warnings), so that one run shows
+    every problem of every file."""
+    try:
+        validate.validate({t.name: load.read_table(t.name, folder / t.file) for t in TABLES}, None)
+    except InputError as exc:
+        return exc.problems
+    return []
+
+
 def _size(n: int) -> str:
     if n >= 1_000_000:
         return f"{formatting.number(round(n / 1_000_000, 1))}\u00a0MB"
@@ -218,10 +229,11 @@ def build(data_dir: Path = Path("data/raw"), out_dir: Path = Path("output"), yea
             problems += found
         if edition:
             editions[year] = edition
-    if problems:
-        raise InputError(problems)
     summaries: dict[int, Summary] = {}
     for year in sorted(needed):
+        if year not in editions:  # edizione.toml unreadable: still check its CSV files
+            problems += _csv_problems(data_dir / str(year))
+            continue
         try:
             summaries[year] = summarise_edition(editions[year], log)
         except InputError as exc:
@@ -259,6 +271,7 @@ def check(data_dir: Path = Path("data/raw"), years: list[int] | None = None) -> 
         edition, found = load_edition(data_dir, year)
         problems += found
         if edition is None:
+            problems += _csv_problems(data_dir / str(year))
             continue
         try:
             warnings += validate.validate(_load_tables(edition), edition.data_riferimento).warnings

@@ -94,11 +94,22 @@ def _record_layout(raw: bytes, delimiter: str):
     number of quote characters precedes it (a doubled quote inside a quoted
     cell counts twice, so parity still holds). Returns (start lines, field
     counts, open_quote_line) where open_quote_line is the line of a quote
-    that is never closed, or 0.
+    that is never closed, minus the line of a quote in the middle of a
+    word, or 0.
     """
     arr = np.frombuffer(raw, dtype=np.uint8)
     newlines = np.flatnonzero(arr == 10)
     quotes = np.flatnonzero(arr == 34)
+    # A quote in the middle of a word (`Le "reti" nella`) neither opens nor
+    # closes a cell: the parity rule below would misread the file, so it
+    # is reported instead (Excel always writes `"Le ""reti"" nella"`).
+    if len(quotes):
+        bounds = np.array([10, 34, ord(delimiter)], dtype=np.uint8)
+        before = np.where(quotes > 0, arr[np.maximum(quotes - 1, 0)], 10)
+        after = np.where(quotes < len(arr) - 1, arr[np.minimum(quotes + 1, len(arr) - 1)], 10)
+        stray = ~np.isin(before, bounds) & ~np.isin(after, bounds)
+        if stray.any():
+            return None, None, -int(np.searchsorted(newlines, quotes[np.argmax(stray)]) + 1)
     ends = newlines[np.searchsorted(quotes, newlines) % 2 == 0]
     end_index = np.searchsorted(newlines, ends)  # which physical line each record ends on
     starts = np.concatenate(([1], end_index + 2))
@@ -168,6 +179,9 @@ def parse(name: str, path: Path, data: bytes, shown: str) -> RawTable:
     delimiter = _sniff_delimiter(text)
     raw = text.encode("utf-8")
     starts, fields, open_quote = _record_layout(raw, delimiter)
+    if open_quote < 0:
+        empty.problems = [Problem(shown, -open_quote, "", _STRAY_QUOTE)]
+        return empty
     if open_quote:
         stray = _stray_quote_line(text, delimiter)
         empty.problems = [Problem(shown, stray, "", _STRAY_QUOTE) if stray else
@@ -175,10 +189,16 @@ def parse(name: str, path: Path, data: bytes, shown: str) -> RawTable:
                                   "da questa riga in poi il file non si può leggere")]
         return empty
     width = int(fields.max())
-    frame = pd.read_csv(io.BytesIO(raw), sep=delimiter, header=None, names=range(width),
-                        dtype="category", skip_blank_lines=False, na_filter=False,
-                        keep_default_na=False, quotechar='"', doublequote=True, engine="c",
-                        encoding="utf-8")
+    try:
+        frame = pd.read_csv(io.BytesIO(raw), sep=delimiter, header=None, names=range(width),
+                            dtype="category", skip_blank_lines=False, na_filter=False,
+                            keep_default_na=False, quotechar='"', doublequote=True, engine="c",
+                            encoding="utf-8")
+    except (pd.errors.ParserError, ValueError) as exc:  # layout and parser disagree: should not happen
+        found = re.search(r"line (\d+)", str(exc))
+        empty.problems = [Problem(shown, int(found.group(1)) if found else 0, "",
+                                  "struttura del file non riconosciuta: controllare virgolette e separatori")]
+        return empty
     if len(frame) != len(starts):  # a quote inside an unquoted cell: records split differently
         empty.problems = [Problem(shown, _stray_quote_line(text, delimiter), "", _STRAY_QUOTE)]
         return empty

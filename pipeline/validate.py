@@ -252,6 +252,8 @@ def _check_projects(typed, tables, problems: list[Problem]) -> None:
                             suffixes=("", "_gruppo"))
     checker = _Checker(tables["progetti"], problems)
     sound = np.ones(len(joined), bool) if checker.table.shifted is None else ~checker.table.shifted
+    if typed["bandi"] is not None:  # an unknown call is reported once, as such
+        sound &= joined["bando"].isin(set(typed["bandi"]["bando"].dropna())).to_numpy()
     wrong_call = sound & (joined["bando_gruppo"].notna() & joined["bando"].notna()
                   & (joined["bando"] != joined["bando_gruppo"])).to_numpy()
     group_call = dict(zip(gruppi["gruppo"], gruppi["bando"]))
@@ -296,9 +298,10 @@ def _warnings(typed, tables, reference: date) -> list[Problem]:
     return sorted(found)
 
 
-def validate(tables: dict[str, RawTable], reference: date) -> Dataset:
+def validate(tables: dict[str, RawTable], reference: date | None) -> Dataset:
     """Check an edition's tables; raise InputError listing every problem,
-    or return the typed Dataset (with warnings)."""
+    or return the typed Dataset (with warnings; none when `reference` is
+    None, which is when edizione.toml could not be read)."""
     problems: list[Problem] = []
     typed = _typed_tables(tables, problems)
     _check_references(typed, tables, problems)
@@ -312,4 +315,5 @@ def validate(tables: dict[str, RawTable], reference: date) -> Dataset:
     gruppi = typed["gruppi"]
     gruppi["area"] = pd.Categorical(gruppi["area"], categories=AREAS, ordered=True)
     return Dataset(bandi=bandi, temi=typed["temi"], gruppi=gruppi, progetti=progetti,
-                   incontri=typed["incontri"], warnings=_warnings(typed, tables, reference))
+                   incontri=typed["incontri"],
+                   warnings=_warnings(typed, tables, reference) if reference else [])
