@@ -7,17 +7,27 @@ a fixed hash salt for element ids.
 
 from __future__ import annotations
 
+import functools
 import io
 from dataclasses import dataclass
+from pathlib import Path
 
 import pandas as pd
 
+from . import formatting
 from .aggregate import TOTAL, Figures
 
-# Colour-blind safe, distinct in greyscale, >= 3:1 against white.
-PALETTE = ("#1b4f72", "#c0392b", "#117864", "#7d3c98", "#8a5a00", "#34495e", "#b03a2e")
-INK = "#222222"
+# Every colour has at least 3:1 contrast against white (WCAG 1.4.11) and
+# neighbouring colours alternate dark and light (relative luminance 0.04,
+# 0.22, 0.13, 0.23, 0.04, 0.20, 0.26), so stacked segments stay apart in
+# greyscale; a white rule separates them as well.
+PALETTE = ("#1b3a5c", "#d1603d", "#2a6f63", "#8f7ab8", "#5b2a4e", "#9c7418", "#6b8fb3")
+INK = "#1d1d1b"
+MUTED = "#6f6b66"  # axis and grid, 5:1 against white
+GRID = "#dedad4"
 FONT_SIZE = 9
+FONTS = Path(__file__).resolve().parent.parent / "templates" / "assets" / "fonts"
+FAMILY = "Titillium Web"
 
 MONTHS_IT = ("gen", "feb", "mar", "apr", "mag", "giu", "lug", "ago", "set", "ott", "nov", "dic")
 
@@ -28,17 +38,36 @@ class Chart:
     svg: str
 
 
+@functools.cache
+def _register_fonts() -> None:
+    """Make the bundled Titillium Web known to matplotlib (once per process)."""
+    from matplotlib import font_manager
+    for path in sorted(FONTS.glob("TitilliumWeb-*.ttf")):
+        font_manager.fontManager.addfont(str(path))
+
+
 def _style():
     import matplotlib
+    _register_fonts()
     return matplotlib.rc_context({
         "svg.hashsalt": "bilancio-sociale",
-        "svg.fonttype": "path",
-        "font.family": ["DejaVu Sans"],
+        "svg.fonttype": "path",  # glyphs as outlines: the SVG looks the same everywhere
+        "font.family": [FAMILY],
         "font.size": FONT_SIZE,
-        "axes.edgecolor": INK, "axes.labelcolor": INK, "xtick.color": INK, "ytick.color": INK,
+        "axes.edgecolor": MUTED, "axes.labelcolor": INK, "xtick.color": INK, "ytick.color": INK,
+        "xtick.major.size": 0, "ytick.major.size": 0, "xtick.major.pad": 4, "ytick.major.pad": 4,
         "text.color": INK,
         "axes.spines.top": False, "axes.spines.right": False,
+        "axes.grid": False, "grid.color": GRID, "grid.linewidth": 0.6,
+        "legend.frameon": False,
     })
+
+
+def _italian_ticks(axis) -> None:
+    """Integer ticks written the Italian way (1.234)."""
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+    axis.set_major_locator(MaxNLocator(integer=True))
+    axis.set_major_formatter(FuncFormatter(lambda v, _pos: formatting.number(int(round(v)))))
 
 
 def _svg(fig) -> str:
@@ -54,7 +83,7 @@ def groups_by_area(tab: pd.DataFrame) -> str:
     body = tab.drop(index=TOTAL).drop(columns=TOTAL)
     areas = list(body.columns)[::-1]
     with _style():
-        fig = Figure(figsize=(6.3, 0.5 * len(areas) + 1.3), layout="constrained")
+        fig = Figure(figsize=(6.3, 0.45 * len(areas) + 0.9 + 0.22 * -(-len(body) // 3)), layout="constrained")
         ax = fig.add_subplot()
         left = pd.Series(0, index=areas)
         for i, (label, row) in enumerate(body.iterrows()):
@@ -63,12 +92,17 @@ def groups_by_area(tab: pd.DataFrame) -> str:
                     edgecolor="white", linewidth=0.8, height=0.6)
             left = left + values
         for y, total in enumerate(left):
-            ax.text(total + 0.1, y, f"{int(total)}", va="center", ha="left", fontsize=FONT_SIZE)
-        ax.set_xlabel("gruppi attivati")
-        ax.xaxis.get_major_locator().set_params(integer=True)
-        ax.set_xlim(0, max(left.max(), 1) * 1.12)
-        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.3 if len(areas) > 2 else -0.5),
-                  ncols=min(3, len(body)), frameon=False, fontsize=FONT_SIZE - 0.5)
+            ax.text(total + 0.15, y, formatting.number(int(total)), va="center", ha="left",
+                    fontsize=FONT_SIZE, fontweight="bold")
+        ax.set_xlabel("gruppi attivati", color=MUTED)
+        _italian_ticks(ax.xaxis)
+        ax.set_xlim(0, max(left.max(), 1) * 1.1)
+        ax.spines["left"].set_visible(False)
+        ax.grid(axis="x")
+        ax.set_axisbelow(True)
+        fig.legend(loc="outside lower left", ncols=min(3, len(body)), fontsize=FONT_SIZE - 0.5,
+                   handlelength=1, handleheight=1, columnspacing=1.5, title="Bando",
+                   title_fontsize=FONT_SIZE - 0.5, alignment="left")
         return _svg(fig)
 
 
@@ -78,15 +112,18 @@ def meetings_per_month(per_month: pd.Series) -> str:
     labels = [f"{MONTHS_IT[p.month - 1]}\n{p.year}" if (i == 0 or p.month == 1) else MONTHS_IT[p.month - 1]
               for i, p in enumerate(per_month.index)]
     with _style():
-        fig = Figure(figsize=(6.3, 2.6), layout="constrained")
+        fig = Figure(figsize=(6.3, 2.2), layout="constrained")
         ax = fig.add_subplot()
         ax.bar(range(len(per_month)), per_month.to_numpy(), color=PALETTE[0], width=0.7)
         ax.set_xticks(range(len(per_month)), labels, fontsize=FONT_SIZE - 1)
-        ax.yaxis.get_major_locator().set_params(integer=True)
-        ax.set_ylabel("incontri")
+        # Every bar carries its value, so the value axis would only repeat it.
+        ax.yaxis.set_visible(False)
+        ax.spines["left"].set_visible(False)
+        ax.spines["bottom"].set_color(MUTED)
+        ax.set_ylim(0, max(int(per_month.max()), 1) * 1.15)
         for x, v in enumerate(per_month.to_numpy()):
             if v:
-                ax.text(x, v, f"{int(v)}", ha="center", va="bottom", fontsize=FONT_SIZE - 1)
+                ax.text(x, v, formatting.number(int(v)), ha="center", va="bottom", fontsize=FONT_SIZE - 1)
         return _svg(fig)
 
 
