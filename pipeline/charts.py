@@ -26,10 +26,14 @@ INK = "#1d1d1b"
 MUTED = "#6f6b66"  # axis and grid, 5:1 against white
 GRID = "#dedad4"
 FONT_SIZE = 9
+# Drawn at the size they are printed (about 117 mm wide): the PDF shows them
+# 1:1 and a 390 px phone screen shrinks them by only a fifth.
+WIDTH_IN = 4.6
 FONTS = Path(__file__).resolve().parent.parent / "templates" / "assets" / "fonts"
 FAMILY = "Titillium Web"
 
 MONTHS_IT = ("gen", "feb", "mar", "apr", "mag", "giu", "lug", "ago", "set", "ott", "nov", "dic")
+LONG_SPAN = 15  # months; past this, ticks show the initial only (g f m a ...)
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,8 @@ def groups_by_area(tab: pd.DataFrame) -> str:
     body = tab.drop(index=TOTAL).drop(columns=TOTAL)
     areas = list(body.columns)[::-1]
     with _style():
-        fig = Figure(figsize=(6.3, 0.45 * len(areas) + 0.9 + 0.22 * -(-len(body) // 3)), layout="constrained")
+        legend_rows = -(-len(body) // 2)
+        fig = Figure(figsize=(WIDTH_IN, 0.42 * len(areas) + 0.95 + 0.2 * legend_rows), layout="constrained")
         ax = fig.add_subplot()
         left = pd.Series(0, index=areas)
         for i, (label, row) in enumerate(body.iterrows()):
@@ -100,7 +105,7 @@ def groups_by_area(tab: pd.DataFrame) -> str:
         ax.spines["left"].set_visible(False)
         ax.grid(axis="x")
         ax.set_axisbelow(True)
-        fig.legend(loc="outside lower left", ncols=min(3, len(body)), fontsize=FONT_SIZE - 0.5,
+        fig.legend(loc="outside lower left", ncols=min(2, len(body)), fontsize=FONT_SIZE - 0.5,
                    handlelength=1, handleheight=1, columnspacing=1.5, title="Bando",
                    title_fontsize=FONT_SIZE - 0.5, alignment="left")
         return _svg(fig)
@@ -109,10 +114,12 @@ def groups_by_area(tab: pd.DataFrame) -> str:
 def meetings_per_month(per_month: pd.Series) -> str:
     """Vertical bars: meetings in each month, Italian month labels."""
     from matplotlib.figure import Figure
-    labels = [f"{MONTHS_IT[p.month - 1]}\n{p.year}" if (i == 0 or p.month == 1) else MONTHS_IT[p.month - 1]
+    def name(month: int) -> str:
+        return MONTHS_IT[month - 1][0] if len(per_month) > LONG_SPAN else MONTHS_IT[month - 1]
+    labels = [f"{name(p.month)}\n{p.year}" if (i == 0 or p.month == 1) else name(p.month)
               for i, p in enumerate(per_month.index)]
     with _style():
-        fig = Figure(figsize=(6.3, 2.2), layout="constrained")
+        fig = Figure(figsize=(WIDTH_IN, 1.9), layout="constrained")
         ax = fig.add_subplot()
         ax.bar(range(len(per_month)), per_month.to_numpy(), color=PALETTE[0], width=0.7)
         ax.set_xticks(range(len(per_month)), labels, fontsize=FONT_SIZE - 1)
