@@ -1,0 +1,183 @@
+"""Nothing lost: a build that fails, is killed at any moment, or runs next to
+another build leaves `output/<anno>` as either the old edition or the whole
+new one; inputs are only ever read.
+
+The kill sweep starts real `python -m pipeline build` processes and SIGKILLs
+them after delays spread over a build's whole duration (loading, rendering,
+writing the temporary folder, swapping it in).
+"""
+
+from __future__ import annotations
+
+import builtins
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline.build import build
+from pipeline.publish import publish
+
+from .conftest import DATA, ROOT
+
+
+def tree_hash(folder: Path) -> str:
+    """One digest for a folder: every file's path and bytes."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+            digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def whole_edition_from(folder: Path, data: Path) -> bool:
+    """True when `folder` is one complete build of `data`: exactly the files
+    its manifest lists, each with the listed sha256, built from `data`'s
+    temi.csv. (Checked against the manifest rather than a reference build,
+    so that template edits made meanwhile do not matter.)"""
+    manifest = folder / "manifest.json"
+    if not manifest.is_file():
+        return False
+    content = json.loads(manifest.read_text("utf-8"))
+    listed = {o["path"]: o["sha256"] for o in content["output"]}
+    present = {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+               for p in folder.rglob("*") if p.is_file() and p.name != "manifest.json"}
+    temi = hashlib.sha256((data / "2021" / "temi.csv").read_bytes()).hexdigest()
+    return present == listed and any(i["path"].endswith("2021/temi.csv") and i["sha256"] == temi
+                                     for i in content["input"])
+
+
+def _other_data(tmp_path: Path) -> Path:
+    """The sample data with one visible change, so that its build differs."""
+    data = tmp_path / "vecchi-dati"
+    shutil.copytree(DATA, data)
+    temi = data / "2021" / "temi.csv"
+    temi.write_text(temi.read_text("utf-8").replace("Le reti nella", "Le reti (vecchio titolo) nella"), "utf-8")
+    return data
+
+
+def _command(data: Path, out: Path) -> list[str]:
+    return [sys.executable, "-m", "pipeline", "build", "--anno", "2021", "--data", str(data), "--out", str(out)]
+
+
+def _run(data: Path, out: Path) -> None:
+    subprocess.run(_command(data, out), cwd=ROOT, check=True, capture_output=True)
+
+
+@pytest.fixture(scope="module")
+def trees(tmp_path_factory):
+    """(old output/, new output/): builds of different data, as folders."""
+    base = tmp_path_factory.mktemp("alberi")
+    old, new = base / "old", base / "new"
+    _run(_other_data(base), old)
+    start = time.perf_counter()
+    _run(DATA, new)
+    duration = time.perf_counter() - start
+    assert tree_hash(old / "2021") != tree_hash(new / "2021")
+    return old, new, duration
+
+
+def test_build_killed_at_any_moment_leaves_old_or_whole_new_edition(trees, tmp_path):
+    old, new, duration = trees
+    old_hash = tree_hash(old / "2021")
+    old_index = (old / "index.html").read_bytes()
+    seen = []
+    delays = [duration * f for f in (0.05, 0.2, 0.35, 0.5, 0.65, 0.75, 0.85, 0.92, 0.98, 1.6)]
+    for delay in delays:
+        out = tmp_path / f"out-{delay:.2f}"
+        shutil.copytree(old, out)
+        process = subprocess.Popen(_command(DATA, out), cwd=ROOT, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        is_old = tree_hash(out / "2021") == old_hash
+        assert is_old or whole_edition_from(out / "2021", DATA), f"mixed edition after a kill at {delay:.2f} s"
+        index = (out / "index.html").read_bytes()
+        assert index == old_index or b"<html" in index and index.rstrip().endswith(b"</html>")
+        seen.append("old" if is_old else "new")
+    # The next build cleans what a killed one left and publishes.
+    _run(DATA, out)
+    assert whole_edition_from(out / "2021", DATA)
+    assert not [p.name for p in out.iterdir() if p.name.startswith((".nuovo-", ".vecchio-"))]
+    assert "old" in seen and "new" in seen, seen  # kills fell both before and after publishing
+
+
+def test_interrupted_publish_keeps_the_old_edition(tmp_path, monkeypatch):
+    """A failure while writing the temporary folder (disk full, Ctrl-C)
+    leaves the published edition untouched."""
+    out = tmp_path / "output"
+    publish(out, "2021", {"a.txt": b"vecchio", "dati/b.csv": b"1"})
+    before = tree_hash(out / "2021")
+    real_open = builtins.open
+
+    def failing_open(file, mode="r", *args, **kwargs):
+        if "w" in mode and str(file).endswith("b.csv"):
+            raise KeyboardInterrupt
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", failing_open)
+    with pytest.raises(KeyboardInterrupt):
+        publish(out, "2021", {"a.txt": b"nuovo", "dati/b.csv": b"2"})
+    monkeypatch.undo()
+    assert tree_hash(out / "2021") == before
+    publish(out, "2021", {"a.txt": b"nuovo"})
+    assert (out / "2021" / "a.txt").read_bytes() == b"nuovo"
+    assert not (out / "2021" / "dati").exists()  # exactly the new files, nothing left over
+
+
+def test_two_builds_at_once_do_not_corrupt_each_other(trees, tmp_path):
+    old, new, _ = trees
+    out = tmp_path / "output"
+    other = _other_data(tmp_path)
+    processes = [subprocess.Popen(_command(data, out), cwd=ROOT, stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.PIPE) for data in (DATA, other, DATA)]
+    for process in processes:
+        _, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err.decode()
+    assert whole_edition_from(out / "2021", DATA) or whole_edition_from(out / "2021", other)
+    assert not [p.name for p in out.iterdir() if p.name.startswith((".nuovo-", ".vecchio-"))]
+
+
+def test_failed_build_keeps_previous_output(built, data_copy, tmp_path):
+    from pipeline.errors import InputError
+    out = tmp_path / "output"
+    shutil.copytree(built, out)
+    before = {p: tree_hash(p) for p in out.iterdir() if p.is_dir()}
+    index = (out / "index.html").read_bytes()
+    (data_copy / "2022" / "temi.csv").write_text("tema,titolo,ciclo\n", "utf-8")
+    with pytest.raises(InputError):
+        build(data_copy, out, log=lambda line: None)
+    assert {p: tree_hash(p) for p in out.iterdir() if p.is_dir()} == before
+    assert (out / "index.html").read_bytes() == index
+
+
+def test_inputs_are_only_read(data_copy, tmp_path, monkeypatch):
+    """Every input is opened read-only and left byte for byte, time for time."""
+    def snapshot():
+        return {p: (p.stat().st_mtime_ns, hashlib.sha256(p.read_bytes()).hexdigest())
+                for p in sorted(data_copy.rglob("*")) if p.is_file()}
+    before = snapshot()
+    opened = []
+    real_open = builtins.open
+
+    def watching_open(file, mode="r", *args, **kwargs):
+        if str(file).startswith(str(data_copy)):
+            opened.append((str(file), mode))
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", watching_open)
+    os.chmod(data_copy / "2021" / "temi.csv", 0o444)
+    build(data_copy, tmp_path / "output", log=lambda line: None)
+    monkeypatch.undo()
+    assert opened and all(mode in ("r", "rb") for _, mode in opened), opened
+    assert snapshot() == before
+    assert sorted(p.name for p in data_copy.iterdir()) == ["2021", "2022", "README.md", "ente.toml"]
