@@ -88,7 +88,7 @@ def groups_by_area(tab: pd.DataFrame) -> str:
     areas = list(body.columns)[::-1]
     with _style():
         legend_rows = -(-len(body) // 2)
-        fig = Figure(figsize=(WIDTH_IN, 0.42 * len(areas) + 0.95 + 0.2 * legend_rows), layout="constrained")
+        fig = Figure(figsize=(WIDTH_IN, 0.42 * len(areas) + 0.8 + 0.2 * legend_rows), layout="constrained")
         ax = fig.add_subplot()
         left = pd.Series(0, index=areas)
         for i, (label, row) in enumerate(body.iterrows()):
@@ -106,8 +106,7 @@ def groups_by_area(tab: pd.DataFrame) -> str:
         ax.grid(axis="x")
         ax.set_axisbelow(True)
         fig.legend(loc="outside lower left", ncols=min(2, len(body)), fontsize=FONT_SIZE - 0.5,
-                   handlelength=1, handleheight=1, columnspacing=1.5, title="Bando",
-                   title_fontsize=FONT_SIZE - 0.5, alignment="left")
+                   handlelength=1, handleheight=1, columnspacing=1.5)
         return _svg(fig)
 
 

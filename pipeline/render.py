@@ -42,12 +42,19 @@ def print_html(ctx: Context) -> str:
 
 
 def pdf(ctx: Context, variant: str | None = "pdf/ua-1") -> bytes:
-    """The print version, rendered by WeasyPrint (tagged PDF by default)."""
+    """The print version, rendered by WeasyPrint: PDF/UA-1 by default, or
+    another variant such as the archival "pdf/a-3b".
+
+    Every variant is tagged (structure tree, /Lang, DisplayDocTitle, alt
+    text of the charts): WeasyPrint tags PDF/UA on its own, and `pdf_tags`
+    keeps the tags in PDF/A-3b, which would otherwise drop them. Fonts are
+    embedded, subsetted by HarfBuzz (reproducibly).
+    """
     from weasyprint import HTML
 
     from .fetcher import LocalFetcher
     document = HTML(string=print_html(ctx), base_url=ASSETS.as_uri() + "/", url_fetcher=LocalFetcher())
-    return document.write_pdf(pdf_variant=variant, uncompressed_pdf=False, custom_metadata=False)
+    return document.write_pdf(pdf_variant=variant, pdf_tags=True, uncompressed_pdf=False, custom_metadata=False)
 
 
 def table_csv(ctx: Context) -> bytes:
