@@ -1,0 +1,154 @@
+"""The web pages in a real browser: Debian's Chromium driven by Playwright.
+
+The built `output/` is served over HTTP on 127.0.0.1; each page is checked
+at a phone (390 px) and a desktop (1280 px) width with axe-core (no WCAG 2.1
+A/AA violation), for sideways scrolling, and for links to the PDF and the
+data files that resolve. Where Chromium or Playwright is missing the tests
+are skipped with the reason (never passed silently); `make test` installs
+both when it can.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import shutil
+import threading
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+WIDTHS = (390, 1280)
+PAGES = ("2021/2-19-comunita-di-pratiche.html", "2022/4-3-comunita-di-pratiche.html", "index.html")
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def site(built):
+    """Base URL of `built` served on an ephemeral port of 127.0.0.1."""
+    handler = functools.partial(_Quiet, directory=str(built))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
+        pytest.skip(f"Chromium non trovato in {CHROMIUM}: installarlo con `apt-get install chromium` "
+                    "(o `make test` da root) per eseguire i test nel browser")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("Playwright non installato: `pip install -e '.[test]'` (o `make test`)")
+    with sync_playwright() as p:
+        try:
+            chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        except Exception as exc:  # a broken install must show up as a skip with its reason
+            pytest.skip(f"Chromium non si avvia ({CHROMIUM}): {exc}")
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture()
+def open_page(browser, site):
+    pages = []
+
+    def _open(path: str, width: int):
+        page = browser.new_page(viewport={"width": width, "height": 900})
+        pages.append(page)
+        response = page.goto(f"{site}/{path}", wait_until="networkidle")
+        assert response is not None and response.status == 200, path
+        page.evaluate("document.fonts.ready")
+        return page
+    yield _open
+    for page in pages:
+        page.close()
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("path", PAGES)
+def test_no_wcag_aa_violations(open_page, path, width):
+    from axe_playwright_python.sync_playwright import Axe
+    page = open_page(path, width)
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_AA}})
+    violations = results.response["violations"]
+    assert not violations, "\n" + "\n".join(
+        f"{v['id']} ({v['impact']}): {v['help']} – " + "; ".join(n["target"][0] for n in v["nodes"][:3])
+        for v in violations)
+    assert results.response["passes"], "axe-core ran no check at all"
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("path", PAGES)
+def test_no_sideways_scrolling(open_page, path, width):
+    page = open_page(path, width)
+    scroll_width, inner_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+    assert scroll_width <= inner_width, f"{path} at {width} px is {scroll_width} px wide"
+
+
+@pytest.mark.parametrize("path", PAGES[:2])
+def test_bundled_font_is_used(open_page, path):
+    page = open_page(path, 1280)
+    loaded = page.evaluate("[...document.fonts].filter(f => f.status === 'loaded').map(f => f.family)")
+    assert any("Titillium Web" in family for family in loaded), loaded
+    assert page.evaluate("document.fonts.check('16px \"Titillium Web\"')")
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_pdf_and_data_links_resolve(open_page, site, path):
+    page = open_page(path, 1280)
+    hrefs = page.eval_on_selector_all(
+        "main a[href$='.pdf'], main a[href$='.csv'], main a[href$='.json'], main a[href$='.html']",
+        "links => links.map(a => a.href)")
+    kinds = {href.rsplit(".", 1)[-1] for href in hrefs}
+    assert {"pdf", "csv", "json"} <= kinds, hrefs
+    for href in hrefs:
+        assert href.startswith(site), href
+        with urllib.request.urlopen(href) as response:  # noqa: S310 (our own local server)
+            assert response.status == 200, href
+            assert response.read(1), href
+
+
+@pytest.mark.parametrize("path", PAGES[:2])
+def test_page_structure(open_page, path):
+    """Landmarks, one h1, headings in order, tables with caption and scoped
+    headers, scroll boxes reachable by keyboard, images with text."""
+    page = open_page(path, 390)
+    for selector in ("header", "nav", "main", "footer", "a.salta[href='#contenuto']"):
+        assert page.locator(selector).count() >= 1, selector
+    levels = page.eval_on_selector_all("h1, h2, h3, h4", "hs => hs.map(h => +h.tagName[1])")
+    assert levels.count(1) == 1 and levels[0] == 1
+    assert all(b - a <= 1 for a, b in zip(levels, levels[1:])), levels
+    for table in page.locator("table").all():
+        assert table.locator("caption").count() == 1
+        assert table.locator("th:not([scope])").count() == 0
+    for box in page.locator("figure.tabella").all():
+        assert box.get_attribute("tabindex") == "0" and box.get_attribute("aria-labelledby")
+    alts = page.eval_on_selector_all(".grafico img", "imgs => imgs.map(i => i.alt)")
+    assert alts and all(len(a) > 40 for a in alts), alts
+    assert page.evaluate("[...document.querySelectorAll('.grafico img')].every(i => i.complete && i.naturalWidth > 0)")
+
+
+def test_skip_link_and_focus_are_visible(open_page):
+    page = open_page(PAGES[0], 390)
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.className")
+    assert focused == "salta"
+    box = page.locator("a.salta").bounding_box()
+    assert box and box["y"] >= 0, "the skip link stays off screen when focused"
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline != "none"
