@@ -8,10 +8,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 ANNO ?=
 PDF ?= pdf/ua-1
+CHROMIUM ?= /usr/bin/chromium
+export CHROMIUM
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 
 .DEFAULT_GOAL := help
-.PHONY: help report check test bench clean system-libs
+.PHONY: help report check test bench screenshots clean system-libs browser
 
 help: ## elenca i comandi disponibili
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -23,8 +25,11 @@ report: $(VENV)/.stamp-runtime system-libs ## genera pagina, PDF e dati (tutte l
 check: $(VENV)/.stamp-runtime ## controlla soltanto i dati, senza generare nulla
 	@$(PY) -m pipeline check $(if $(ANNO),--anno $(ANNO))
 
-test: $(VENV)/.stamp-test system-libs ## esegue tutti i test
+test: $(VENV)/.stamp-test system-libs browser ## esegue tutti i test (anche nel browser, con Chromium)
 	@$(PY) -m pytest
+
+screenshots: report $(VENV)/.stamp-test browser ## rigenera le immagini in docs/ (pagina a 390 e 1280 px, PDF pagina 1)
+	@$(PY) scripts/screenshots.py --out output --docs docs
 
 bench: $(VENV)/.stamp-runtime system-libs ## misura i tempi (mediane) e scrive bench/risultati.md
 	@$(PY) bench/benchmark.py
@@ -46,6 +51,24 @@ system-libs:
 	  else \
 	    echo "Mancano librerie di sistema:$$missing"; \
 	    echo "Installarle con: sudo apt-get install $(APT_PACKAGES)"; exit 1; \
+	  fi; \
+	fi
+
+# The browser tests drive Debian's Chromium (Playwright cannot download its
+# own browser here); pdftoppm (poppler-utils) draws PDF pages for
+# `make screenshots`. Installed when root; otherwise the browser tests are
+# skipped and say why.
+browser:
+	@missing=""; \
+	[ -x $(CHROMIUM) ] || missing="$$missing chromium"; \
+	command -v pdftoppm >/dev/null || missing="$$missing poppler-utils"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installo:$$missing"; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; } \
+	      || echo "Installazione non riuscita:$$missing; i test nel browser saranno saltati"; \
+	  else \
+	    echo "Mancano:$$missing (sudo apt-get install$$missing); i test nel browser saranno saltati"; \
 	  fi; \
 	fi
 
