@@ -178,6 +178,32 @@ def test_table_headers_are_th(edition):
     assert any(e["/S"] == "/THead" for e in _elements(table))
 
 
+def test_data_cells_point_to_their_headers(edition):
+    """Every number of the Tab names its row and column headers (/Headers),
+    so a screen reader reads "Nord, Prima Infanzia 2016: 1"."""
+    reader, _, _ = edition
+    table = next(e for e in _structure(reader) if e["/S"] == "/Table")
+    ids = {str(e["/ID"]) for e in _elements(table) if e["/S"] == "/TH"}
+    cells = [e for e in _elements(table) if e["/S"] == "/TD"]
+    assert cells
+    for cell in cells:
+        headers = [str(h) for h in cell["/A"]["/Headers"]]
+        assert len(headers) == 2 and set(headers) <= ids, headers
+
+
+def test_bookmarks_follow_the_headings(edition):
+    """One bookmark for the section title, one below it for each h2 of the
+    section (as the web page shows them)."""
+    reader, cifre, path = edition
+    page = path.with_suffix(".html").read_text("utf-8")
+    article = page[page.index('<article class="sezione"'):page.index("</article>")]
+    h2 = [re.sub(r"<[^>]+>|\s+", " ", h).strip() for h in re.findall(r"<h2[^>]*>(.*?)</h2>", article, re.S)]
+    outline = reader.outline
+    assert outline and outline[0].title.startswith(f"{cifre['sezione']} ")
+    children = outline[1] if len(outline) > 1 and isinstance(outline[1], list) else []
+    assert h2 and [c.title for c in children] == h2
+
+
 def test_reading_order_carries_the_figures(edition):
     reader, cifre, _ = edition
     text = _text(reader)
