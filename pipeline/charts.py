@@ -23,7 +23,7 @@ from .aggregate import TOTAL, Figures
 # greyscale; a white rule separates them as well.
 PALETTE = ("#1b3a5c", "#d1603d", "#2a6f63", "#8f7ab8", "#5b2a4e", "#9c7418", "#6b8fb3")
 INK = "#1d1d1b"
-MUTED = "#6f6b66"  # axis and grid, 5:1 against white
+MUTED = "#6f6b66"  # axis and its label, 5.3:1 against white
 GRID = "#dedad4"
 FONT_SIZE = 9
 # Drawn at the size they are printed (about 117 mm wide): the PDF shows them
