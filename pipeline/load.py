@@ -139,6 +139,12 @@ def _strip_categories(column: pd.Series) -> pd.Series:
     """Trim the spaces around every value of a categorical column, working
     on its (few) categories rather than on every row."""
     cats = column.cat.categories
+    if not pd.api.types.is_string_dtype(cats.dtype):
+        # The parser infers numbers when a whole column (header included)
+        # is numeric; such a column is never one of the schema's, and its
+        # cells are compared with "" below, so text is what is needed.
+        cats = cats.astype(str)
+        column = column.cat.rename_categories(cats)
     stripped = cats.str.strip()
     if stripped.equals(cats):
         return column
