@@ -105,8 +105,14 @@ def groups_by_area(tab: pd.DataFrame) -> str:
         ax.spines["left"].set_visible(False)
         ax.grid(axis="x")
         ax.set_axisbelow(True)
-        fig.legend(loc="outside lower left", ncols=min(2, len(body)), fontsize=FONT_SIZE - 0.5,
-                   handlelength=1, handleheight=1, columnspacing=1.5)
+        # matplotlib fills legend columns first; reorder so that it reads in
+        # rows, left to right, in the order of the segments.
+        handles, labels = ax.get_legend_handles_labels()
+        ncols = min(2, len(labels))
+        rows = -(-len(labels) // ncols)
+        order = [r * ncols + c for c in range(ncols) for r in range(rows) if r * ncols + c < len(labels)]
+        fig.legend([handles[i] for i in order], [labels[i] for i in order], loc="outside lower left",
+                   ncols=ncols, fontsize=FONT_SIZE - 0.5, handlelength=1, handleheight=1, columnspacing=1.5)
         return _svg(fig)
 
 
