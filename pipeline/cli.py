@@ -90,10 +90,10 @@ def main(argv: list[str] | None = None) -> int:
                         f"{'problema' if len(exc.problems) == 1 else 'problemi'}. Nessun file è stato modificato.")
         return 1
     except OSError as exc:  # inputs are read without raising: this is the output folder
-        from .errors import os_problem
+        from .errors import os_output_problem
         where = display_path(Path(exc.filename)) if exc.filename else display_path(getattr(args, "out", ""))
-        reason = os_problem(exc).replace("non si può leggere", "non si può scrivere")
-        print(f"errore: {where}: {reason}. Nessuna edizione pubblicata è stata modificata.", file=sys.stderr)
+        print(f"errore: {where}: {os_output_problem(exc)}. Nessuna edizione è rimasta a metà: "
+              "in output/ ciascuna è quella di prima oppure quella nuova, intera.", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("Interrotto: nessun file è stato modificato.", file=sys.stderr)

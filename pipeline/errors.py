@@ -81,3 +81,14 @@ def os_problem(exc: OSError) -> str:
     if isinstance(exc, IsADirectoryError):
         return _OS_ERRORS[errno.EISDIR]
     return _OS_ERRORS.get(exc.errno, f"impossibile leggere il file (errore di sistema {exc.errno})")
+
+
+def os_output_problem(exc: OSError) -> str:
+    """What an operating-system error on writing the outputs means."""
+    if exc.errno in (errno.EEXIST, errno.ENOTDIR):
+        return "c’è un file dove serve una cartella"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "permesso negato: non si può scrivere qui"
+    if exc.errno == errno.ENOSPC:
+        return "disco pieno"
+    return f"impossibile scrivere (errore di sistema {exc.errno})"

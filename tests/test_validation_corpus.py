@@ -297,3 +297,12 @@ def test_warnings_name_late_meetings_idle_groups_and_unused_themes(data_copy, ca
 
 def test_corpus_is_large_enough():
     assert len(CASES) >= 25
+
+
+def test_output_folder_that_cannot_be_written_is_a_message_not_a_traceback(tmp_path, capsys):
+    blocker = tmp_path / "output"
+    blocker.write_text("un file, non una cartella")
+    assert main(["build", "--anno", "2021", "--out", str(blocker)]) == 1
+    err = capsys.readouterr().err
+    assert "c’è un file dove serve una cartella" in err and "Traceback" not in err
+    assert blocker.read_text() == "un file, non una cartella"
