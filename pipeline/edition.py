@@ -130,6 +130,12 @@ def _require(data: dict, text: str, shown: str, key: str, kind, problems: list[P
     return value
 
 
+# The year's editable prose in [testo]: key -> str (a paragraph) or list (of
+# strings, one per item). Every key is optional; others are ignored.
+TESTO = {"contesto_modalita": str, "nota_dati": str, "approfondimento": str, "riflessioni": str,
+         "finalita": list, "richieste": list}
+
+
 def load_edition(data_dir: Path, anno: int) -> tuple[Edition | None, list[Problem]]:
     folder = data_dir / str(anno)
     path = folder / "edizione.toml"
@@ -147,6 +153,23 @@ def load_edition(data_dir: Path, anno: int) -> tuple[Edition | None, list[Proble
     testo = data.get("testo", {})
     if not isinstance(testo, dict):
         problems.append(Problem(shown, _key_line(text, "testo"), "", "“testo” deve essere una tabella [testo]"))
+        testo = {}
+    for key, kind in TESTO.items():
+        value = testo.get(key)
+        if value is None:
+            continue
+        if kind is list and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            problems.append(Problem(shown, _key_line(text, key), "", f"la chiave “testo.{key}” deve essere un "
+                                    f"elenco di testi tra virgolette, come [\"primo\", \"secondo\"]"))
+        elif kind is str and not isinstance(value, str):
+            problems.append(Problem(shown, _key_line(text, key), "",
+                                    f"la chiave “testo.{key}” deve essere un testo tra virgolette"))
+    for key in ("numero", "titolo", "parte"):
+        if isinstance(section.get(key), str) and not section[key].strip():
+            problems.append(Problem(shown, _key_line(text, key), "", f"la chiave “sezione.{key}” è vuota"))
+    if isinstance(section.get("tabella"), int) and section["tabella"] < 1:
+        problems.append(Problem(shown, _key_line(text, "tabella"), "",
+                                f"la chiave “sezione.tabella” deve essere un numero da 1 in su (trovato {section['tabella']})"))
     if problems:
         return None, problems
     return Edition(anno=anno, data_riferimento=got["data_riferimento"], sezione=Section(**section),

@@ -116,3 +116,25 @@ def test_failed_build_never_changes_output(workspace, built, tmp_path_factory, c
     status, _ = _answer(capsys, ["build", "--anno", "2021", "--data", str(workspace), "--out", str(out)])
     if status == 1:
         assert _tree(out) == before
+
+
+TOML_VALUES = st.one_of(
+    st.integers(-10, 3000), st.booleans(), st.dates().map(lambda d: d.isoformat()),
+    st.text(max_size=8).map(lambda t: '"' + t.replace("\\", "").replace('"', "") + '"'),
+    st.lists(st.integers(0, 9), max_size=3).map(str), st.just('["a", 1]'), st.just("[]"), st.just("{}"),
+    st.just("2021-12-31T25:00:00"), st.just("1979-05-27T07:32:00Z"), st.just("inf"))
+TOML_KEYS = ("anno", "data_riferimento", "numero", "titolo", "parte", "tabella", "finalita", "richieste",
+             "approfondimento", "riflessioni", "nota_dati", "contesto_modalita")
+
+
+@settings(max_examples=15, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(key=st.sampled_from(TOML_KEYS), value=TOML_VALUES)
+def test_any_value_in_edizione_toml_never_crashes_the_build(workspace, tmp_path_factory, capsys, key, value):
+    _restore(workspace)
+    path = workspace / "2021" / "edizione.toml"
+    text = path.read_text("utf-8")
+    text = re.sub(rf"^{key} = .*?(?=^\w|^\[|\Z)", f"{key} = {value}\n", text, count=1, flags=re.M | re.S)
+    path.write_text(text, "utf-8")
+    out = tmp_path_factory.mktemp("uscita") / "output"
+    _answer(capsys, ["build", "--anno", "2021", "--data", str(workspace), "--out", str(out)])
