@@ -14,6 +14,7 @@ import contextlib
 import ctypes
 import ctypes.util
 import fcntl
+import functools
 import os
 import shutil
 from pathlib import Path
@@ -22,6 +23,7 @@ _RENAME_EXCHANGE = 2
 _PREFIXES = (".nuovo-", ".vecchio-")
 
 
+@functools.cache
 def _libc():
     name = ctypes.util.find_library("c")
     return ctypes.CDLL(name, use_errno=True) if name else None
@@ -91,13 +93,16 @@ def publish(out_dir: Path, name: str, files: dict[str, bytes]) -> Path:
         shutil.rmtree(staging)
     write_tree(staging, files)
     if target.exists() and _exchange(staging, target):
-        shutil.rmtree(staging)  # now holds the old edition
+        # `staging` now holds the old edition. The new one is already in
+        # place: failing to delete the old one must not fail the build (the
+        # next build removes what is left).
+        shutil.rmtree(staging, ignore_errors=True)
     else:
         if target.exists():  # no atomic exchange here: keep the gap as short as can be
             old = out_dir / f".vecchio-{name}-{os.getpid()}"
             os.rename(target, old)
             os.rename(staging, target)
-            shutil.rmtree(old)
+            shutil.rmtree(old, ignore_errors=True)
         else:
             os.rename(staging, target)
     _fsync_dir(out_dir)

@@ -181,3 +181,23 @@ def test_inputs_are_only_read(data_copy, tmp_path, monkeypatch):
     assert opened and all(mode in ("r", "rb") for _, mode in opened), opened
     assert snapshot() == before
     assert sorted(p.name for p in data_copy.iterdir()) == ["2021", "2022", "README.md", "ente.toml"]
+
+
+def test_publish_swaps_atomically_and_a_kill_after_the_swap_only_leaves_a_hidden_folder(tmp_path, monkeypatch):
+    """Stop `publish` right after the exchange (as a kill there would): the
+    new edition is whole in place, the old one only in a hidden folder that
+    the next publication removes."""
+    out = tmp_path / "output"
+    publish(out, "2021", {"a.txt": b"vecchio"})
+    monkeypatch.setattr(shutil, "rmtree", lambda *a, **k: (_ for _ in ()).throw(KeyboardInterrupt))
+    try:
+        publish(out, "2021", {"a.txt": b"nuovo"})
+    except KeyboardInterrupt:
+        pass
+    monkeypatch.undo()
+    assert (out / "2021" / "a.txt").read_bytes() == b"nuovo"
+    hidden = [p for p in out.iterdir() if p.name.startswith(".nuovo-")]
+    assert [(p / "a.txt").read_bytes() for p in hidden] == [b"vecchio"]
+    from pipeline.publish import clean_leftovers
+    clean_leftovers(out)
+    assert sorted(p.name for p in out.iterdir()) == ["2021"]
