@@ -67,7 +67,7 @@ def publication_date(edition: Edition) -> date:
 
 
 def _load_tables(edition: Edition) -> dict[str, load.RawTable]:
-    return {t.name: load.read_table(t.name, edition.folder / t.file) for t in TABLES}
+    return {t.name: load.read_table(t.name, edition.folder / t.file, t.distinct) for t in TABLES}
 
 
 def _csv_problems(folder: Path) -> list[Problem]:
@@ -75,7 +75,7 @@ def _csv_problems(folder: Path) -> list[Problem]:
     not be read (no reference date: no warnings), so that one run shows
     every problem of every file."""
     try:
-        validate.validate({t.name: load.read_table(t.name, folder / t.file) for t in TABLES}, None)
+        validate.validate({t.name: load.read_table(t.name, folder / t.file, t.distinct) for t in TABLES}, None)
     except InputError as exc:
         return exc.problems
     return []

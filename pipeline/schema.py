@@ -51,6 +51,11 @@ class Table:
     def file(self) -> str:
         return f"{self.name}.csv"
 
+    @property
+    def distinct(self) -> frozenset[str]:
+        """Columns whose values are mostly all different (keys, free text)."""
+        return frozenset(c.name for c in self.columns if c.unique or c.kind == "text")
+
 
 @dataclass(frozen=True)
 class Reference:
