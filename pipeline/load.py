@@ -32,8 +32,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # The same characters as bytes (ASCII: identical in UTF-8 and Windows-1252).
 _CONTROL_BYTES = np.zeros(256, dtype=bool)
 _CONTROL_BYTES[[*range(0, 9), 11, 12, *range(14, 32), 127]] = True
-# A cell with spaces around it somewhere in the file (else trimming is skipped).
-_PADDED = re.compile(r"[ \t](?:[,;\n]|$)|(?:^|[,;\n])[ \t]")
+
 
 
 @dataclass
@@ -171,6 +170,13 @@ def _as_trimmed_categories(column: pd.Series, trim: bool = True) -> pd.Series:
     return pd.Series(pd.Categorical.from_codes(codes, categories=uniques), index=column.index, name=column.name)
 
 
+def _has_padding(text: str, delimiter: str) -> bool:
+    """Whether any cell may have spaces around it (else trimming is skipped).
+    Plain substring tests: each is one fast scan in C."""
+    return any(token in text for token in ("\t", f" {delimiter}", f"{delimiter} ", " \n", "\n ")) \
+        or text.startswith(" ") or text.endswith(" ")
+
+
 def _first_line(text: str) -> str:
     """The first non-blank line (the header)."""
     for line in text.split("\n", 50)[:50]:
@@ -241,7 +247,7 @@ def parse(name: str, path: Path, data: bytes, shown: str, distinct: frozenset[st
     if len(frame) != len(starts):  # a quote inside an unquoted cell: records split differently
         empty.problems = [Problem(shown, _stray_quote_line(text, delimiter), "", _STRAY_QUOTE)]
         return empty
-    padded = _PADDED.search(text) is not None
+    padded = _has_padding(text, delimiter)
     frame = frame.apply(_as_trimmed_categories, trim=padded)
     blank = np.ones(len(frame), dtype=bool)
     for col in frame.columns:
