@@ -257,7 +257,7 @@ def parse(name: str, path: Path, data: bytes, shown: str, distinct: frozenset[st
         empty.problems = [Problem(shown, 0, "", "il file è vuoto: manca anche la riga di intestazione")]
         return empty
     header_row, body = keep[0], keep[1:]
-    header = [header_name(str(v)) for v in frame.iloc[header_row]]
+    header = [header_name(str(frame[col].iloc[header_row])) for col in frame.columns]  # not a row: no dtype merge
     table = RawTable(name, path, shown, pd.DataFrame(), starts[body].astype(np.int64), digest,
                      header_line=int(starts[header_row]))
     n_header = max(i + 1 for i, h in enumerate(header) if h) if any(header) else 0
