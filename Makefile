@@ -35,7 +35,7 @@ bench: $(VENV)/.stamp-runtime system-libs ## misura i tempi (mediane) e scrive b
 	@$(PY) bench/benchmark.py
 
 clean: ## cancella output/ e l'ambiente .venv/
-	rm -rf output $(VENV) *.egg-info .pytest_cache .hypothesis
+	rm -rf output $(VENV) .cache *.egg-info .pytest_cache .hypothesis
 
 # WeasyPrint needs Pango; libharfbuzz-subset0 gives it fast, reproducible font
 # subsetting (without it, fontTools writes the clock into embedded fonts).

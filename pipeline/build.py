@@ -147,7 +147,7 @@ def build_edition(edition: Edition, ente: Organisation, data_dir: Path, log, nei
     """One edition, from its summary to the bytes of every output."""
     clock = _Clock(log, edition.anno)
     tables, data, figures = summary.tables, summary.data, summary.figures
-    drawn = clock.stage("grafici", charts.draw, figures)
+    drawn = clock.stage("grafici", charts.draw, figures, charts.cache_dir())
     comparison = None
     if previous:
         comparison = (previous[0].anno, aggregate.compare(previous[1].figures, figures))

@@ -8,8 +8,11 @@ a fixed hash salt for element ids.
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
+import os
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
@@ -139,9 +142,55 @@ def meetings_per_month(per_month: pd.Series) -> str:
         return _svg(fig)
 
 
-def draw(figures: Figures) -> list[Chart]:
-    """Every chart of the section, in the order the page shows them."""
-    charts = [Chart("gruppi-per-area", groups_by_area(figures.tab))]
+# Charts already drawn are kept here, named by a hash of everything that
+# shapes them: a rebuild whose chart data did not change skips matplotlib
+# (its import alone is a third of a second). Set PIPELINE_CACHE to another
+# folder, or to an empty value to draw every time.
+CACHE = Path(__file__).resolve().parent.parent / ".cache" / "grafici"
+
+
+def cache_dir() -> Path | None:
+    value = os.environ.get("PIPELINE_CACHE")
+    if value is None:
+        return CACHE
+    return Path(value) if value.strip() else None
+
+
+@functools.cache
+def _code_fingerprint() -> str:
+    """What, besides the data, decides a chart's bytes: this module, the
+    fonts, matplotlib's version."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for path in sorted(FONTS.glob("*.ttf")):
+        digest.update(path.read_bytes())
+    digest.update(metadata.version("matplotlib").encode())
+    return digest.hexdigest()
+
+
+def _cached(name: str, data: pd.DataFrame | pd.Series, draw_fn, folder: Path | None) -> Chart:
+    if folder is None:
+        return Chart(name, draw_fn(data))
+    key = hashlib.sha256(f"{_code_fingerprint()}\n{name}\n{data.to_csv()}".encode()).hexdigest()[:32]
+    path = folder / f"{name}-{key}.svg"
+    try:
+        return Chart(name, path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError):
+        pass
+    svg = draw_fn(data)
+    try:  # written beside, then renamed: a reader never sees half a file
+        folder.mkdir(parents=True, exist_ok=True)
+        staging = path.with_name(f".{path.name}.{os.getpid()}")
+        staging.write_text(svg, "utf-8")
+        os.replace(staging, path)
+    except OSError:
+        pass  # a cache that cannot be written only costs time
+    return Chart(name, svg)
+
+
+def draw(figures: Figures, cache: Path | None = None) -> list[Chart]:
+    """Every chart of the section, in the order the page shows them;
+    `cache`: the folder of charts already drawn (None: draw them all)."""
+    charts = [_cached("gruppi-per-area", figures.tab, groups_by_area, cache)]
     if len(figures.per_mese):
-        charts.append(Chart("incontri-per-mese", meetings_per_month(figures.per_mese)))
+        charts.append(_cached("incontri-per-mese", figures.per_mese, meetings_per_month, cache))
     return charts

@@ -102,3 +102,20 @@ def test_load_line_numbers_follow_the_spreadsheet():
 def test_load_windows_1252_accents_come_out_right():
     table = parse("t", None, "titolo\nComunità\n".encode("cp1252"), "t.csv")
     assert table.frame["titolo"].astype(str).tolist() == ["Comunità"]
+
+
+def test_chart_cache_gives_the_same_bytes_as_drawing(tmp_path):
+    from pipeline import charts
+    from pipeline.build import summarise_edition
+    from pipeline.edition import load_edition
+    from .conftest import DATA
+    edition, _ = load_edition(DATA, 2021)
+    figures = summarise_edition(edition, lambda line: None).figures
+    drawn = charts.draw(figures)
+    cold = charts.draw(figures, tmp_path)
+    assert len(list(tmp_path.glob("*.svg"))) == 2
+    warm = charts.draw(figures, tmp_path)
+    assert drawn == cold == warm
+    figures.per_mese.iloc[0] += 1  # other data, another file
+    assert charts.draw(figures, tmp_path)[1] != warm[1]
+    assert len(list(tmp_path.glob("incontri-per-mese-*.svg"))) == 2
