@@ -34,7 +34,7 @@ screenshots: report $(VENV)/.stamp-test browser ## rigenera le immagini in docs/
 bench: $(VENV)/.stamp-runtime system-libs ## misura i tempi (mediane) e scrive bench/risultati.md
 	@$(PY) bench/benchmark.py
 
-clean: ## cancella output/ e l'ambiente .venv/
+clean: ## cancella output/, la cache .cache/ e l'ambiente .venv/
 	rm -rf output $(VENV) .cache *.egg-info .pytest_cache .hypothesis
 
 # WeasyPrint needs Pango; libharfbuzz-subset0 gives it fast, reproducible font
