@@ -76,14 +76,14 @@ $(VENV)/bin/python:
 	@test -n "$(PYTHON)" || { echo "Serve Python 3.11 (python3.11 o python3)"; exit 1; }
 	@echo "Creo l'ambiente Python in $(VENV)/"
 	@$(PYTHON) -m venv $(VENV)
-	@$(PY) -m pip install -q --upgrade pip
+	@$(PY) -m pip install -q --upgrade pip > $(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; }
 
 $(VENV)/.stamp-runtime: pyproject.toml | $(VENV)/bin/python
 	@echo "Installo le dipendenze (versioni fissate in pyproject.toml)"
-	@$(PY) -m pip install -q -e .
+	@$(PY) -m pip install -q -e . > $(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; }
 	@touch $@
 
 $(VENV)/.stamp-test: pyproject.toml $(VENV)/.stamp-runtime
 	@echo "Installo le dipendenze dei test"
-	@$(PY) -m pip install -q -e '.[test]'
+	@$(PY) -m pip install -q -e '.[test]' > $(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; }
 	@touch $@
