@@ -156,3 +156,34 @@ def test_previous_edition_with_bad_data_stops_the_build(data_copy, tmp_path):
         build(data_copy, tmp_path / "out", years=[2022], log=lambda line: None)
     assert any(p.path.endswith("2021/incontri.csv") and p.column == "data" for p in caught.value.problems)
     assert not (tmp_path / "out" / "2022").exists()
+
+
+def _write(folder: Path, name: str, text: str) -> None:
+    (folder / name).write_text(text, "utf-8")
+
+
+def test_the_text_agrees_in_number_with_a_tiny_edition(data_copy, tmp_path):
+    """One call, one group, one project, one meeting in person, one
+    facilitator: every sentence in the singular, none about absent things."""
+    folder = data_copy / "2024"
+    folder.mkdir()
+    toml = (data_copy / "2021" / "edizione.toml").read_text("utf-8")
+    toml = toml.replace("anno = 2021", "anno = 2024").replace("2021-12-31", "2024-12-31")
+    _write(folder, "edizione.toml", toml.replace('contesto_modalita = "a causa dell’emergenza sanitaria"\n', ""))
+    _write(folder, "bandi.csv", "bando,nome,anno\nB1,Prova,2024\n")
+    _write(folder, "temi.csv", "tema,titolo,ciclo\nT1,Primo tema,1\nT2,Secondo tema,2\n")
+    _write(folder, "gruppi.csv", "gruppo,bando,area,facilitatore\nG1,B1,Nord,Anna Rossi\n")
+    _write(folder, "progetti.csv", "progetto,bando,titolo,regione,gruppo\nP1,B1,Un progetto,Veneto,G1\n")
+    _write(folder, "incontri.csv", "incontro,gruppo,data,tema,modalita,partecipanti\nI1,G1,2024-03-05,T1,in presenza,12\n")
+    out = tmp_path / "out"
+    build(data_copy, out, years=[2024], log=lambda line: None)
+    text = _html_text(out / "2024" / "2-19-comunita-di-pratiche.html")
+    for needle in ("L’unico incontro si è svolto a marzo 2024, in presenza.",
+                   "A guidarlo è stato 1 facilitatore, selezionato con un avviso pubblico, che ha lavorato",
+                   "è stato coinvolto un progetto del bando: Prova 2024 (1 progetto), per un totale di 1 progetto.",
+                   "si conta 1 incontro, che ha coinvolto 1 comunità di pratiche, cioè un gruppo, come mostra la Tab 21.",
+                   "nessun gruppo ha ancora completato il ciclo; il gruppo del Nord ha affrontato solo il primo tema.",
+                   "Rispetto al 2022 diminuiscono gli incontri (da 78 a 1)"):
+        assert needle in text, needle
+    for absent in ("Altri", "Non sono conteggiati", "Da settembre", "tutti online"):
+        assert absent not in text, absent

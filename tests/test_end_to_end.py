@@ -29,7 +29,8 @@ def _pdf_text(path: Path) -> str:
 def _html_text(path: Path) -> str:
     html = path.read_text("utf-8")
     html = re.sub(r"<style.*?</style>", " ", html, flags=re.S)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html).replace("&nbsp;", " ").replace("\u00a0", " "))
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html).replace("&nbsp;", " ").replace("\u00a0", " "))
+    return re.sub(r" ([,.;:])", r"\1", text)  # a closing tag before punctuation is no space
 
 
 def test_outputs_exist(built):
