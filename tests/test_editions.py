@@ -4,7 +4,6 @@ the year-over-year view, and editions as pure data."""
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import re
 import shutil
