@@ -108,3 +108,16 @@ def test_source_date_epoch_is_honoured_and_deterministic(tmp_path, monkeypatch):
     assert _tree(first) == _tree(second)
     meta = PdfReader(first / "2021" / f"{SLUG_2021}.pdf").metadata
     assert "20231114" in str(meta.get("/CreationDate"))
+
+
+def test_build_can_run_again_in_the_same_process_on_changed_data(data_copy, tmp_path):
+    """What a live preview does: rebuild after an edit, without restarting."""
+    out = tmp_path / "output"
+    build(data_copy, out, years=[2021], log=lambda line: None)
+    meetings = data_copy / "2021" / "incontri.csv"
+    lines = meetings.read_text("utf-8").splitlines(keepends=True)
+    meetings.write_text("".join(lines[:-1]), "utf-8")  # the last meeting removed
+    build(data_copy, out, years=[2021], log=lambda line: None)
+    cifre = json.loads((out / "2021/dati/cifre.json").read_text("utf-8"))
+    assert cifre["incontri"] == 34
+    assert "34 incontri" in _html_text(out / "2021" / f"{SLUG_2021}.html")
