@@ -19,11 +19,21 @@ _TRANSLATIONS = (
     (r"argument --anno: invalid int value: (.*)", r"--anno vuole un anno, per esempio 2021 (ricevuto \1)"),
     (r"argument (\S+): expected one argument", r"\1 vuole un valore"),
     (r"argument command: invalid choice: (\S+).*", r"comando sconosciuto: \1 (usare build o check)"),
-    (r"the following arguments are required: (.*)", r"manca il comando (\1): usare build o check"),
+    (r"argument --pdf: invalid choice: (\S+).*", r"--pdf vuole pdf/ua-1 oppure pdf/a-3b (ricevuto \1)"),
+    (r"the following arguments are required: .*", r"manca il comando: usare build o check"),
 )
 
 
 class _Parser(argparse.ArgumentParser):
+    """argparse speaking Italian: usage line, help headings, errors."""
+
+    def format_usage(self) -> str:
+        return super().format_usage().replace("usage:", "uso:", 1)
+
+    def format_help(self) -> str:
+        return super().format_help().replace("usage:", "uso:", 1).replace(
+            "show this help message and exit", "mostra questo aiuto ed esce")
+
     def error(self, message: str):
         for pattern, replacement in _TRANSLATIONS:
             if re.fullmatch(pattern, message):
@@ -49,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("--data", type=Path, default=Path("data/raw"), help="cartella dei dati (data/raw)")
         if name == "build":
             cmd.add_argument("--out", type=Path, default=Path("output"), help="cartella dei risultati (output)")
-            cmd.add_argument("--pdf", default="pdf/ua-1",
+            cmd.add_argument("--pdf", default="pdf/ua-1", choices=("pdf/ua-1", "pdf/a-3b"), metavar="VARIANTE",
                              help="variante PDF di WeasyPrint: pdf/ua-1 (predefinita, PDF accessibile) o pdf/a-3b")
     return parser
 

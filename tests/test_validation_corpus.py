@@ -313,3 +313,13 @@ def test_output_folder_that_cannot_be_written_is_a_message_not_a_traceback(tmp_p
     err = capsys.readouterr().err
     assert "c’è un file dove serve una cartella" in err and "Traceback" not in err
     assert blocker.read_text() == "un file, non una cartella"
+
+
+def test_unknown_pdf_variant_is_a_usage_error(capsys):
+    from pipeline.cli import main
+    with pytest.raises(SystemExit) as stop:
+        main(["build", "--pdf", "pdf/x-9", "--out", "/nonexistent/never-written"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "--pdf vuole pdf/ua-1 oppure pdf/a-3b" in err
+    assert "Traceback" not in err
