@@ -79,7 +79,8 @@ def main(argv: list[str] | None = None) -> int:
             warnings = check(args.data, args.anno)
             if warnings:
                 _print_problems(warnings, f"Avvisi ({len(warnings)}):")
-            print("Controllo completato: nessun problema.")
+            extra = f" ({len(warnings)} {'avviso' if len(warnings) == 1 else 'avvisi'}, sopra)" if warnings else ""
+            print(f"Controllo completato: nessun problema{extra}.")
             return 0
         from . import formatting
         from .build import build
