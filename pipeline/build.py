@@ -3,7 +3,8 @@ context -> render -> publish, for each edition, then the editions index.
 
 Every edition is built in memory first; only when all of them succeeded is
 anything written under `output/` (atomically, see `publish`). `build()` keeps
-no state between calls, so a preview server may call it on every save.
+no state in memory between calls, so a preview server may call it on every
+save; the only state on disk is the content-addressed chart cache.
 """
 
 from __future__ import annotations
@@ -66,8 +67,9 @@ def publication_date(edition: Edition) -> date:
     return edition.data_riferimento
 
 
-def _load_tables(edition: Edition) -> dict[str, load.RawTable]:
-    return {t.name: load.read_table(t.name, edition.folder / t.file, t.distinct) for t in TABLES}
+def _load_tables(folder: Path) -> dict[str, load.RawTable]:
+    """Every CSV file of an edition folder, read."""
+    return {t.name: load.read_table(t.name, folder / t.file, t.distinct) for t in TABLES}
 
 
 def _csv_problems(folder: Path) -> list[Problem]:
@@ -75,7 +77,7 @@ def _csv_problems(folder: Path) -> list[Problem]:
     not be read (no reference date: no warnings), so that one run shows
     every problem of every file."""
     try:
-        validate.validate({t.name: load.read_table(t.name, folder / t.file, t.distinct) for t in TABLES}, None)
+        validate.validate(_load_tables(folder), None)
     except InputError as exc:
         return exc.problems
     return []
@@ -135,7 +137,7 @@ class Summary:
 def summarise_edition(edition: Edition, log) -> Summary:
     """Load, validate and aggregate one edition (raises InputError)."""
     clock = _Clock(log, edition.anno)
-    tables = clock.stage("carica", _load_tables, edition)
+    tables = clock.stage("carica", _load_tables, edition.folder)
     data = clock.stage("controlla", validate.validate, tables, edition.data_riferimento)
     figures = clock.stage("aggrega", aggregate.summarise, data, edition.data_riferimento)
     return Summary(tables, data, figures)
@@ -274,7 +276,7 @@ def check(data_dir: Path = Path("data/raw"), years: list[int] | None = None) -> 
             problems += _csv_problems(data_dir / str(year))
             continue
         try:
-            warnings += validate.validate(_load_tables(edition), edition.data_riferimento).warnings
+            warnings += validate.validate(_load_tables(edition.folder), edition.data_riferimento).warnings
         except InputError as exc:
             problems += exc.problems
     if problems:
