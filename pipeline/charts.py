@@ -11,6 +11,7 @@ import functools
 import hashlib
 import io
 import os
+import re
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -58,7 +59,11 @@ def _style():
     _register_fonts()
     return matplotlib.rc_context({
         "svg.hashsalt": "bilancio-sociale",
-        "svg.fonttype": "path",  # glyphs as outlines: the SVG looks the same everywhere
+        # Text stays text: WeasyPrint sets it in the document's bundled font
+        # (far quicker than drawing glyph outlines) and the page, where the
+        # SVG is inlined, uses its own @font-face. Standalone files fall back
+        # to a sans-serif where Titillium Web is not installed.
+        "svg.fonttype": "none",
         "font.family": [FAMILY],
         "font.size": FONT_SIZE,
         "axes.edgecolor": MUTED, "axes.labelcolor": INK, "xtick.color": INK, "ytick.color": INK,
@@ -68,6 +73,17 @@ def _style():
         "axes.grid": False, "grid.color": GRID, "grid.linewidth": 0.6,
         "legend.frameon": False,
     })
+
+
+def inline(svg: str, prefix: str) -> str:
+    """The SVG as markup inside an HTML page: no XML prolog, doctype or
+    metadata; ids (and references to them) prefixed so that two charts on
+    one page never share one; hidden from assistive technology, since the
+    page gives the chart's text alternative."""
+    svg = re.sub(r"<\?xml[^>]*\?>\s*|<!DOCTYPE[^>]*>\s*|\s*<metadata>.*?</metadata>", "", svg, flags=re.S)
+    svg = re.sub(r'\bid="', f'id="{prefix}', svg)
+    svg = svg.replace("url(#", f"url(#{prefix}").replace('href="#', f'href="#{prefix}')
+    return svg.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1)
 
 
 def _italian_ticks(axis) -> None:

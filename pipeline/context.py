@@ -14,7 +14,7 @@ import pandas as pd
 
 from . import formatting as fmt
 from .aggregate import TOTAL, Figures
-from .charts import Chart
+from .charts import Chart, inline
 from .edition import Edition, Organisation, Section
 
 AREA_NAME = {"Nord": "Nord", "Centro": "Centro", "Sud e Isole": "Sud e Isole",
@@ -36,7 +36,8 @@ class ChartView:
     numero: int
     didascalia: str
     alt: str
-    svg: str
+    svg: str  # the file's content (the PDF embeds it)
+    inline: str  # the same drawing as markup for the web page
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,7 @@ def _charts(charts: list[Chart], figures: Figures, edition: Edition) -> tuple[Ch
     for number, chart in enumerate(charts, start=1):
         caption, alt = captions[chart.name]
         views.append(ChartView(file=f"grafici/{chart.name}.svg", numero=number, didascalia=caption,
-                               alt=alt(), svg=chart.svg))
+                               alt=alt(), svg=chart.svg, inline=inline(chart.svg, f"graf{number}-")))
     return tuple(views)
 
 

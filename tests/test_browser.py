@@ -138,9 +138,17 @@ def test_page_structure(open_page, path):
         assert table.locator("th:not([scope])").count() == 0
     for box in page.locator("figure.tabella").all():
         assert box.get_attribute("tabindex") == "0" and box.get_attribute("aria-labelledby")
-    alts = page.eval_on_selector_all(".grafico img", "imgs => imgs.map(i => i.alt)")
+    # Charts are inline SVG inside an element with role="img" and the text
+    # alternative as its label; the drawing itself is hidden from screen
+    # readers, is drawn at a readable size and sets its text in the bundled font.
+    alts = page.eval_on_selector_all(".grafico [role=img]", "els => els.map(e => e.getAttribute('aria-label'))")
     assert alts and all(len(a) > 40 for a in alts), alts
-    assert page.evaluate("[...document.querySelectorAll('.grafico img')].every(i => i.complete && i.naturalWidth > 0)")
+    assert page.evaluate("""[...document.querySelectorAll('.grafico [role=img] svg')].every(s =>
+        s.getAttribute('aria-hidden') === 'true' && s.getBoundingClientRect().width > 250)""")
+    fonts = page.eval_on_selector_all(".grafico svg text", "ts => ts.map(t => getComputedStyle(t).fontFamily)")
+    assert fonts and all("Titillium Web" in f for f in fonts), set(fonts)
+    ids = page.eval_on_selector_all("[id]", "els => els.map(e => e.id)")
+    assert len(ids) == len(set(ids)), "duplicate ids"
 
 
 def test_skip_link_and_focus_are_visible(open_page):
