@@ -116,8 +116,11 @@ def _record_layout(raw: bytes, delimiter: str):
         stray = ~np.isin(before, bounds) & ~np.isin(after, bounds)
         if stray.any():
             return None, None, -int(np.searchsorted(newlines, quotes[np.argmax(stray)]) + 1)
-    ends = newlines[np.searchsorted(quotes, newlines) % 2 == 0]
-    end_index = np.searchsorted(newlines, ends)  # which physical line each record ends on
+    if len(quotes):
+        ends = newlines[np.searchsorted(quotes, newlines) % 2 == 0]
+        end_index = np.searchsorted(newlines, ends)  # which physical line each record ends on
+    else:  # no quoted cell: every newline ends a record
+        ends, end_index = newlines, np.arange(len(newlines))
     starts = np.concatenate(([1], end_index + 2))
     if len(quotes) % 2:
         last_start = int(starts[np.searchsorted(ends, quotes[-1])])
@@ -126,8 +129,12 @@ def _record_layout(raw: bytes, delimiter: str):
     if len(arr) and arr[-1] == 10:
         starts = starts[:-1]
     delims = np.flatnonzero(arr == ord(delimiter))
-    delims = delims[np.searchsorted(quotes, delims) % 2 == 0]
-    fields = np.bincount(np.searchsorted(ends, delims), minlength=len(starts))[: len(starts)] + 1
+    if len(quotes):
+        delims = delims[np.searchsorted(quotes, delims) % 2 == 0]
+    # Delimiters before each record's end, differenced: the cells of each
+    # record (a lookup per record, not per delimiter).
+    bounds = ends[: len(starts)] if len(ends) >= len(starts) else np.append(ends, len(arr))
+    fields = np.diff(np.searchsorted(delims, bounds), prepend=0) + 1
     return starts, fields, 0
 
 
@@ -170,11 +177,23 @@ def _as_trimmed_categories(column: pd.Series, trim: bool = True) -> pd.Series:
     return pd.Series(pd.Categorical.from_codes(codes, categories=uniques), index=column.index, name=column.name)
 
 
-def _has_padding(text: str, delimiter: str) -> bool:
-    """Whether any cell may have spaces around it (else trimming is skipped).
-    Plain substring tests: each is one fast scan in C."""
-    return any(token in text for token in ("\t", f" {delimiter}", f"{delimiter} ", " \n", "\n ")) \
-        or text.startswith(" ") or text.endswith(" ")
+def _has_padding(raw: bytes, delimiter: str) -> bool:
+    """Whether any cell may have spaces around it (else trimming is
+    skipped): a space or tab next to a delimiter, a line end or the file's
+    ends. One numpy pass over the bytes, then a look at each space's
+    neighbours."""
+    if "\u00a0".encode() in raw:  # a no-break space somewhere: trim everything, to be safe
+        return True
+    arr = np.frombuffer(raw, dtype=np.uint8)
+    if not len(arr):
+        return False
+    blanks = np.flatnonzero((arr == 32) | (arr == 9))
+    if not len(blanks):
+        return False
+    if blanks[0] == 0 or blanks[-1] == len(arr) - 1:
+        return True
+    edges = np.array([10, ord(delimiter)], dtype=np.uint8)
+    return bool(np.isin(arr[blanks - 1], edges).any() or np.isin(arr[blanks + 1], edges).any())
 
 
 def _first_line(text: str) -> str:
@@ -247,7 +266,7 @@ def parse(name: str, path: Path, data: bytes, shown: str, distinct: frozenset[st
     if len(frame) != len(starts):  # a quote inside an unquoted cell: records split differently
         empty.problems = [Problem(shown, _stray_quote_line(text, delimiter), "", _STRAY_QUOTE)]
         return empty
-    padded = _has_padding(text, delimiter)
+    padded = _has_padding(raw, delimiter)
     frame = frame.apply(_as_trimmed_categories, trim=padded)
     blank = np.ones(len(frame), dtype=bool)
     for col in frame.columns:

@@ -119,3 +119,16 @@ def test_chart_cache_gives_the_same_bytes_as_drawing(tmp_path):
     figures.per_mese.iloc[0] += 1  # other data, another file
     assert charts.draw(figures, tmp_path)[1] != warm[1]
     assert len(list(tmp_path.glob("incontri-per-mese-*.svg"))) == 2
+
+
+@pytest.mark.parametrize("raw", [
+    "a,b\n x,y\n", "a,b\nx ,y\n", "a;b\nx; y\n", "a,b\nx,y \n", "a,b\nx,y ", "a,b\nx,\ty\n", "a,b\nx,y\u00a0\n",
+])
+def test_padding_anywhere_is_trimmed(raw):
+    table = parse("t", None, raw.encode(), "t.csv")
+    assert table.frame.astype(str).values.tolist() == [["x", "y"]]
+
+
+def test_inner_spaces_are_kept():
+    table = parse("t", None, "a,b\nin presenza,Sud e Isole\n".encode(), "t.csv")
+    assert table.frame.astype(str).values.tolist() == [["in presenza", "Sud e Isole"]]
