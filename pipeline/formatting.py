@@ -64,14 +64,6 @@ def typeset(text: str) -> str:
     return re.sub(r'"([^"]*)"', "“\\1”", text)
 
 
-ORDINALS = ("primo", "secondo", "terzo", "quarto", "quinto", "sesto", "settimo", "ottavo", "nono", "decimo")
-
-
-def ordinal(value: int) -> str:
-    """1 -> `primo`; past ten, `11°`."""
-    return ORDINALS[value - 1] if 1 <= value <= len(ORDINALS) else f"{value}°"
-
-
 FILTERS = {
     "numero": number,
     "data": long_date,
@@ -80,5 +72,4 @@ FILTERS = {
     "elenco": join,
     "variazione": change,
     "tipo": typeset,
-    "ordinale": ordinal,
 }
