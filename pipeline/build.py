@@ -199,11 +199,13 @@ def _index(out_dir: Path, ente: Organisation) -> bytes:
     entries = []
     for year in sorted(editions_in(out_dir), reverse=True):
         manifest = out_dir / str(year) / "manifest.json"
-        if manifest.is_file():
+        try:
             e = json.loads(manifest.read_text("utf-8"))["edizione"]
             entries.append({"anno": e["anno"], "titolo": f"{e['sezione']} {e['titolo']}", "parte": e["parte"],
                             "data_riferimento": date.fromisoformat(e["data_riferimento"]),
                             "pagina": e["pagina"], "pdf": e["pdf"], "tabella": e["csv"]})
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # not an edition this pipeline published (or edited by hand): not listed
     return render.index_page(entries, ente)
 
 

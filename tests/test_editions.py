@@ -191,3 +191,14 @@ def test_the_text_agrees_in_number_with_a_tiny_edition(data_copy, tmp_path):
         assert needle in text, needle
     for absent in ("Altri", "Non sono conteggiati", "Da settembre", "tutti online"):
         assert absent not in text, absent
+
+
+def test_index_skips_folders_that_are_not_published_editions(data_copy, tmp_path):
+    out = tmp_path / "out"
+    (out / "1999").mkdir(parents=True)  # no manifest
+    (out / "2000").mkdir()
+    (out / "2000" / "manifest.json").write_text("{ non è json", "utf-8")
+    build(data_copy, out, years=[2021], log=lambda line: None)
+    index = (out / "index.html").read_text("utf-8")
+    assert "2021/2-19-comunita-di-pratiche.html" in index
+    assert "1999" not in index and "Bilancio sociale 2000" not in index
