@@ -197,10 +197,15 @@ def _has_padding(raw: bytes, delimiter: str) -> bool:
 
 
 def _first_line(text: str) -> str:
-    """The first non-blank line (the header)."""
-    for line in text.split("\n", 50)[:50]:
-        if line.strip(" \t;,"):
-            return line
+    """The first non-blank line (the header), found without copying the
+    rest of the text."""
+    start = 0
+    while start <= len(text):
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        if text[start:end].strip(" \t;,"):
+            return text[start:end]
+        start = end + 1
     return ""
 
 
@@ -211,12 +216,9 @@ def header_name(text: str) -> str:
     return re.sub(r"\s+", " ", plain).strip().lower() if plain.strip() else text.strip().lower()
 
 
-def _sniff_delimiter(text: str) -> str:
-    """`;` or `,`: whichever the header line (first non-blank) uses more."""
-    for line in text.split("\n", 50)[:50]:
-        if line.strip(" \t;,"):
-            return ";" if line.count(";") > line.count(",") else ","
-    return ","
+def _sniff_delimiter(header: str) -> str:
+    """`;` or `,`: whichever the header line uses more."""
+    return ";" if header.count(";") > header.count(",") else ","
 
 
 def parse(name: str, path: Path, data: bytes, shown: str, distinct: frozenset[str] = frozenset()) -> RawTable:
@@ -234,7 +236,8 @@ def parse(name: str, path: Path, data: bytes, shown: str, distinct: frozenset[st
     if not text.strip(" \t\n;,"):
         empty.problems = [Problem(shown, 0, "", "il file è vuoto: manca anche la riga di intestazione")]
         return empty
-    delimiter = _sniff_delimiter(text)
+    header_line = _first_line(text)
+    delimiter = _sniff_delimiter(header_line)
     raw = text.encode("utf-8")
     starts, fields, open_quote = _record_layout(raw, delimiter)
     if open_quote < 0:
@@ -250,7 +253,7 @@ def parse(name: str, path: Path, data: bytes, shown: str, distinct: frozenset[st
     # Columns of (nearly) distinct values are read as plain strings and made
     # categorical by hashing: the parser's own categories would be sorted and
     # merged chunk by chunk, the slowest step on a million-row file.
-    header_cells = next(csv.reader([_first_line(text)], delimiter=delimiter), [])
+    header_cells = next(csv.reader([header_line], delimiter=delimiter), [])
     dtypes = {i: (object if header_name(cell) in distinct else "category")
               for i, cell in enumerate(header_cells[:width])}
     try:
