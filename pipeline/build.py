@@ -179,6 +179,11 @@ def _previous_year(available: list[int], year: int) -> int | None:
     return earlier[-1] if earlier else None
 
 
+def _with_previous(available: list[int], years: list[int]) -> set[int]:
+    """`years` and the editions they are compared with."""
+    return set(years) | {p for y in years if (p := _previous_year(available, y))}
+
+
 def _neighbours(editions: dict[int, Edition], anno: int, building: set[int], out_dir: Path) -> dict:
     """Links to the same section in the previous and next edition, when that
     edition is built now or already published."""
@@ -226,7 +231,7 @@ def build(data_dir: Path = Path("data/raw"), out_dir: Path = Path("output"), yea
                              f"{display_path(data_dir / '2021')}")
     ente, problems = load_organisation(data_dir)
     editions: dict[int, Edition] = {}
-    needed = set(years) | {p for y in years if (p := _previous_year(available, y))}
+    needed = _with_previous(available, years)
     for year in available:
         edition, found = load_edition(data_dir, year)
         if year in needed:
@@ -271,7 +276,7 @@ def check(data_dir: Path = Path("data/raw"), years: list[int] | None = None) -> 
         raise UsageError(f"nessuna cartella di edizione da controllare in {display_path(data_dir)}")
     ente, problems = load_organisation(data_dir)
     warnings: list[Problem] = []
-    for year in sorted(set(years) | {p for y in years if (p := _previous_year(available, y))}):
+    for year in sorted(_with_previous(available, years)):
         edition, found = load_edition(data_dir, year)
         problems += found
         if edition is None:
