@@ -110,6 +110,11 @@ class Figures:
     primo_incontro: date | None
     ultimo_incontro: date | None
 
+    @property
+    def per_area(self) -> pd.Series:
+        """Groups per macro-area (the Tab's total row, without its total)."""
+        return self.tab.loc[TOTAL].drop(TOTAL)
+
 
 def summarise(data: Dataset, reference: date) -> Figures:
     """All the figures of an edition, from its checked records."""

@@ -94,7 +94,7 @@ def _navigation(ctx: context.Context, files: dict[str, bytes], neighbours: dict)
     current = ctx.sezione.parte.casefold()
     voci = [{"testo": "Home", "href": f"https://{ctx.ente.siti[0]}" if ctx.ente.siti else None, "corrente": False},
             {"testo": f"Bilancio sociale {ctx.anno}", "href": None, "corrente": False}]
-    voci += [{"testo": p, "href": f"{ctx.slug}.html" if p.casefold() == current else None,
+    voci += [{"testo": p, "href": ctx.sezione.pagina if p.casefold() == current else None,
               "corrente": p.casefold() == current} for p in parts]
     voci.append({"testo": "Precedenti edizioni", "href": "../index.html", "corrente": False})
     return {"voci": voci, "dimensioni": {k: _size(len(v)) for k, v in files.items()}, **neighbours}
@@ -116,8 +116,8 @@ def _manifest(edition: Edition, data_dir: Path, tables, extra_inputs: list[Path]
         "edizione": {"anno": edition.anno, "sezione": edition.sezione.numero, "titolo": edition.sezione.titolo,
                      "parte": edition.sezione.parte, "tabella": edition.sezione.tabella,
                      "data_riferimento": edition.data_riferimento.isoformat(),
-                     "pagina": f"{edition.sezione.slug}.html", "pdf": f"{edition.sezione.slug}.pdf",
-                     "csv": f"dati/tab-{edition.sezione.tabella}.csv"},
+                     "pagina": edition.sezione.pagina, "pdf": edition.sezione.pdf,
+                     "csv": edition.sezione.tabella_csv},
         "input": inputs,
         "output": outputs,
         "versioni": _versions(),
@@ -157,7 +157,7 @@ def build_edition(edition: Edition, ente: Organisation, data_dir: Path, log, nei
                       comparison)
     files: dict[str, bytes] = {}
     files[ctx.file_pdf] = clock.stage("pdf", render.pdf, ctx, pdf_variant)
-    files[f"dati/tab-{edition.sezione.tabella}.csv"] = render.table_csv(ctx)
+    files[edition.sezione.tabella_csv] = render.table_csv(ctx)
     files["dati/cifre.json"] = render.figures_json(ctx)
     for g in ctx.grafici:
         files[g.file] = g.svg.encode("utf-8")
@@ -167,7 +167,7 @@ def build_edition(edition: Edition, ente: Organisation, data_dir: Path, log, nei
             for path in sorted(source.rglob("*")):
                 if path.is_file():
                     files[f"assets/{path.relative_to(render.ASSETS).as_posix()}"] = path.read_bytes()
-    files[f"{ctx.slug}.html"] = clock.stage("html", render.html_page, ctx, _navigation(ctx, files, neighbours))
+    files[ctx.sezione.pagina] = clock.stage("html", render.html_page, ctx, _navigation(ctx, files, neighbours))
     files["manifest.json"] = _manifest(edition, data_dir, tables, [edition.folder / "edizione.toml",
                                                                    data_dir / "ente.toml"], files)
     return Built(edition, files, data.warnings)
@@ -192,7 +192,7 @@ def _neighbours(editions: dict[int, Edition], anno: int, building: set[int], out
         if year is None or e is None or not (year in building or (out_dir / str(year) / "manifest.json").is_file()):
             return None
         return {"anno": year, "titolo": f"{e.sezione.numero} {e.sezione.titolo}",
-                "href": f"../{year}/{e.sezione.slug}.html"}
+                "href": f"../{year}/{e.sezione.pagina}"}
     years = sorted(editions)
     before = [y for y in years if y < anno]
     after = [y for y in years if y > anno]

@@ -116,7 +116,6 @@ class Context:
     data_riferimento: date
     sezione: Section
     ente: Organisation
-    slug: str
     titolo: str  # "2.19 Comunità di pratiche"
     testo: dict  # the edition's editable prose
     anno_avvio: int | None
@@ -156,8 +155,7 @@ def _table(sezione: Section, tab: pd.DataFrame) -> TableView:
     )
 
 
-def _alt_groups(tab: pd.DataFrame) -> str:
-    per_area = tab.loc[TOTAL].drop(TOTAL)
+def _alt_groups(tab: pd.DataFrame, per_area: pd.Series) -> str:
     parts = [fmt.count(int(v), "gruppo", "gruppi") + " " + AREA_AFTER[a][int(v) != 1] for a, v in per_area.items()]
     largest = per_area.idxmax()
     return (f"Grafico a barre orizzontali dei gruppi attivati per macro-area, suddivisi per bando: "
@@ -176,7 +174,7 @@ def _alt_months(per_month: pd.Series) -> str:
 
 def _charts(charts: list[Chart], figures: Figures, edition: Edition) -> tuple[ChartView, ...]:
     captions = {
-        "gruppi-per-area": ("Gruppi attivati per macro-area e bando", lambda: _alt_groups(figures.tab)),
+        "gruppi-per-area": ("Gruppi attivati per macro-area e bando", lambda: _alt_groups(figures.tab, figures.per_area)),
         "incontri-per-mese": (f"Incontri per mese fino al {fmt.long_date(edition.data_riferimento)}",
                               lambda: _alt_months(figures.per_mese)),
     }
@@ -210,7 +208,7 @@ def figures_json(edition: Edition, figures: Figures, comparison: tuple[int, pd.D
         "incontri_per_modalita": {k: int(v) for k, v in figures.per_modalita.items()},
         "incontri_per_tema": {r.titolo: int(r.incontri) for r in figures.per_tema.itertuples()},
         "incontri_per_mese": {str(k): int(v) for k, v in figures.per_mese.items()},
-        "gruppi_per_area": {k: int(v) for k, v in figures.tab.loc[TOTAL].drop(TOTAL).items()},
+        "gruppi_per_area": {k: int(v) for k, v in figures.per_area.items()},
         "gruppi_ciclo_completo": int(figures.ciclo["completo"].sum()),
         "tabella_gruppi": {label: {c: int(v) for c, v in row.items()} for label, row in figures.tab.iterrows()},
         "confronto": None if comparison is None else {
@@ -225,20 +223,18 @@ def make(edition: Edition, ente: Organisation, figures: Figures, charts: list[Ch
          publication: date, comparison: tuple[int, pd.DataFrame] | None = None) -> Context:
     """The context of one edition's section."""
     sezione = edition.sezione
-    slug = sezione.slug
     themes = figures.per_tema
     cycle = themes.loc[themes["ciclo"].notna()].sort_values("ciclo", kind="stable")
     cycle_titles = {int(r.ciclo): r.titolo for r in cycle.itertuples()}
     extra = themes.loc[themes["ciclo"].isna() & (themes["incontri"] > 0)]
     start = figures.primo_incontro
-    per_area = figures.tab.loc[TOTAL].drop(TOTAL)
+    per_area = figures.per_area
     per_call = figures.per_bando
     return Context(
         anno=edition.anno,
         data_riferimento=edition.data_riferimento,
         sezione=sezione,
         ente=ente,
-        slug=slug,
         titolo=f"{sezione.numero} {sezione.titolo}",
         testo=edition.testo,
         anno_avvio=start.year if start else None,
@@ -263,8 +259,8 @@ def make(edition: Edition, ente: Organisation, figures: Figures, charts: list[Ch
         tabella=_table(sezione, figures.tab),
         grafici=_charts(charts, figures, edition),
         cifre=figures_json(edition, figures, comparison),
-        file_pdf=f"{slug}.pdf",
-        file_dati=((f"Tab {sezione.tabella} (CSV)", f"dati/tab-{sezione.tabella}.csv"),
+        file_pdf=sezione.pdf,
+        file_dati=((f"Tab {sezione.tabella} (CSV)", sezione.tabella_csv),
                    ("Tutte le cifre (JSON)", "dati/cifre.json")),
         pubblicazione=publication,
         confronto=_comparison(comparison),

@@ -30,6 +30,19 @@ class Section:
         """`2.19` + `Comunità di pratiche` -> `2-19-comunita-di-pratiche`."""
         return slugify(f"{self.numero} {self.titolo}")
 
+    # The edition's output files, relative to output/<anno>/ (data contract).
+    @property
+    def pagina(self) -> str:
+        return f"{self.slug}.html"
+
+    @property
+    def pdf(self) -> str:
+        return f"{self.slug}.pdf"
+
+    @property
+    def tabella_csv(self) -> str:
+        return f"dati/tab-{self.tabella}.csv"
+
 
 @dataclass(frozen=True)
 class Edition:
