@@ -145,8 +145,10 @@ def summarise_edition(edition: Edition, log) -> Summary:
 
 def build_edition(edition: Edition, ente: Organisation, data_dir: Path, log, neighbours: dict,
                   pdf_variant: str | None, summary: Summary,
-                  previous: tuple[Edition, Summary] | None = None) -> Built:
-    """One edition, from its summary to the bytes of every output."""
+                  previous: tuple[Edition, Summary] | None = None, pdf: bool | bytes = True) -> Built:
+    """One edition, from its summary to the bytes of every output. `pdf`
+    False leaves the PDF out, bytes put those in its place (the preview's
+    quick rebuild, which renders the PDF afterwards)."""
     clock = _Clock(log, edition.anno)
     tables, data, figures = summary.tables, summary.data, summary.figures
     drawn = clock.stage("grafici", charts.draw, figures, charts.cache_dir())
@@ -156,7 +158,10 @@ def build_edition(edition: Edition, ente: Organisation, data_dir: Path, log, nei
     ctx = clock.stage("contesto", context.make, edition, ente, figures, drawn, publication_date(edition),
                       comparison)
     files: dict[str, bytes] = {}
-    files[ctx.file_pdf] = clock.stage("pdf", render.pdf, ctx, pdf_variant)
+    if pdf is True:
+        files[ctx.file_pdf] = clock.stage("pdf", render.pdf, ctx, pdf_variant)
+    elif pdf:
+        files[ctx.file_pdf] = pdf
     files[edition.sezione.tabella_csv] = render.table_csv(ctx)
     files["dati/cifre.json"] = render.figures_json(ctx)
     for g in ctx.grafici:
@@ -214,10 +219,24 @@ def _index(out_dir: Path, ente: Organisation) -> bytes:
     return render.index_page(entries, ente)
 
 
+def _published_pdf(out_dir: Path, edition: Edition) -> bytes | bool:
+    """The PDF already published for this edition, or False."""
+    try:
+        return (out_dir / str(edition.anno) / edition.sezione.pdf).read_bytes()
+    except OSError:
+        return False
+
+
 def build(data_dir: Path = Path("data/raw"), out_dir: Path = Path("output"), years: list[int] | None = None,
-          log: Callable[[str], None] = print, pdf_variant: str | None = "pdf/ua-1") -> BuildResult:
+          log: Callable[[str], None] = print, pdf_variant: str | None = "pdf/ua-1", *, pdf: bool = True,
+          durable: bool = True, still_current: Callable[[], bool] | None = None) -> BuildResult | None:
     """Build the given editions (default: every edition folder) and the
-    index. Raises InputError (nothing written) or UsageError."""
+    index. Raises InputError (nothing written) or UsageError.
+
+    For the live preview: `pdf=False` keeps each edition's published PDF
+    instead of rendering a new one; `durable=False` skips flushing to disk;
+    `still_current` is asked, with the output folder locked, whether to
+    publish at all (None returned when it says no)."""
     available = editions_in(data_dir)
     if years:
         missing = [y for y in years if y not in available]
@@ -254,15 +273,18 @@ def build(data_dir: Path = Path("data/raw"), out_dir: Path = Path("output"), yea
         prev = _previous_year(available, year)
         built.append(build_edition(
             editions[year], ente, data_dir, log, _neighbours(editions, year, set(years), out_dir), pdf_variant,
-            summaries[year], (editions[prev], summaries[prev]) if prev else None))
+            summaries[year], (editions[prev], summaries[prev]) if prev else None,
+            True if pdf else _published_pdf(out_dir, editions[year])))
     result = BuildResult()
     with locked(out_dir):
+        if still_current and not still_current():
+            return None
         clean_leftovers(out_dir)
         for b in built:
-            target = publish(out_dir, str(b.edition.anno), b.files)
+            target = publish(out_dir, str(b.edition.anno), b.files, durable)
             result.written += [target / name for name in sorted(b.files) if not name.startswith("assets/")]
             result.warnings += b.warnings
-        publish_file(out_dir / "index.html", _index(out_dir, ente))
+        publish_file(out_dir / "index.html", _index(out_dir, ente), durable)
         result.written.append(out_dir / "index.html")
     return result
 

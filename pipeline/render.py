@@ -11,12 +11,14 @@ from __future__ import annotations
 import base64
 import functools
 import json
+import traceback
 from pathlib import Path
 
 import pandas as pd
 
 from . import formatting
 from .context import Context
+from .errors import Problem, TemplateError, display_path
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 ASSETS = TEMPLATES / "assets"
@@ -33,12 +35,36 @@ def environment():
     return env
 
 
+def _render(name: str, **values) -> str:
+    """A template rendered; a mistake in a template (syntax, an unknown
+    name) becomes a TemplateError that names the template's file and line,
+    as input problems do."""
+    from jinja2 import TemplateError as JinjaError
+    from jinja2 import TemplateSyntaxError
+    try:
+        return environment().get_template(name).render(**values)
+    except TemplateSyntaxError as exc:
+        where = Path(exc.filename) if exc.filename else TEMPLATES / name
+        raise TemplateError([Problem(display_path(where), exc.lineno or 0, "",
+                                     f"errore nel modello ({exc.message})")]) from None
+    except JinjaError as exc:
+        # Jinja maps its frames back to template lines: the innermost one
+        # inside templates/ is where the mistake is.
+        where, line = TEMPLATES / name, 0
+        for frame, lineno in traceback.walk_tb(exc.__traceback__):
+            filename = Path(frame.f_code.co_filename)
+            if filename.is_relative_to(TEMPLATES):
+                where, line = filename, lineno
+        raise TemplateError([Problem(display_path(where), line, "",
+                                     f"errore nel modello ({exc})")]) from None
+
+
 def html_page(ctx: Context, nav: dict) -> bytes:
-    return environment().get_template("pagina.html.j2").render(c=ctx, nav=nav).encode("utf-8")
+    return _render("pagina.html.j2", c=ctx, nav=nav).encode("utf-8")
 
 
 def print_html(ctx: Context) -> str:
-    return environment().get_template("stampa.html.j2").render(c=ctx)
+    return _render("stampa.html.j2", c=ctx)
 
 
 def pdf(ctx: Context, variant: str | None = "pdf/ua-1") -> bytes:
@@ -71,5 +97,4 @@ def figures_json(ctx: Context) -> bytes:
 
 def index_page(editions: list[dict], ente) -> bytes:
     """`output/index.html`: every edition present, newest first."""
-    return environment().get_template("indice.html.j2").render(
-        edizioni=editions, ente=ente).encode("utf-8")
+    return _render("indice.html.j2", edizioni=editions, ente=ente).encode("utf-8")
