@@ -9,6 +9,7 @@ save; the only state on disk is the content-addressed chart cache.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -100,6 +101,7 @@ def _navigation(ctx: context.Context, files: dict[str, bytes], neighbours: dict)
     return {"voci": voci, "dimensioni": {k: _size(len(v)) for k, v in files.items()}, **neighbours}
 
 
+@functools.cache  # the libraries a process has imported do not change under it
 def _versions() -> dict[str, str]:
     names = ("pandas", "numpy", "matplotlib", "weasyprint", "jinja2", "babel")
     return {"python": platform.python_version(), **{n: metadata.version(n) for n in names}}
@@ -141,6 +143,31 @@ def summarise_edition(edition: Edition, log) -> Summary:
     data = clock.stage("controlla", validate.validate, tables, edition.data_riferimento)
     figures = clock.stage("aggrega", aggregate.summarise, data, edition.data_riferimento)
     return Summary(tables, data, figures)
+
+
+def _records_key(edition: Edition) -> str:
+    """A hash of what an edition's summary depends on: its reference date
+    and every file of its folder but edizione.toml."""
+    digest = hashlib.sha256(edition.data_riferimento.isoformat().encode())
+    for path in sorted(edition.folder.iterdir()):
+        if path.name != "edizione.toml" and path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _summarised(edition: Edition, log, memo: dict | None) -> Summary:
+    """`summarise_edition`, or the summary that `memo` (the live preview's)
+    kept from a build on the same records: a text edit skips reading."""
+    if memo is None:
+        return summarise_edition(edition, log)
+    key = _records_key(edition)
+    kept = memo.get(edition.anno)
+    if kept and kept[0] == key:
+        return kept[1]
+    summary = summarise_edition(edition, log)
+    if _records_key(edition) == key:  # not saved again meanwhile
+        memo[edition.anno] = (key, summary)
+    return summary
 
 
 def build_edition(edition: Edition, ente: Organisation, data_dir: Path, log, neighbours: dict,
@@ -229,14 +256,16 @@ def _published_pdf(out_dir: Path, edition: Edition) -> bytes | bool:
 
 def build(data_dir: Path = Path("data/raw"), out_dir: Path = Path("output"), years: list[int] | None = None,
           log: Callable[[str], None] = print, pdf_variant: str | None = "pdf/ua-1", *, pdf: bool = True,
-          durable: bool = True, still_current: Callable[[], bool] | None = None) -> BuildResult | None:
+          durable: bool = True, still_current: Callable[[], bool] | None = None,
+          memo: dict | None = None) -> BuildResult | None:
     """Build the given editions (default: every edition folder) and the
     index. Raises InputError (nothing written) or UsageError.
 
     For the live preview: `pdf=False` keeps each edition's published PDF
     instead of rendering a new one; `durable=False` skips flushing to disk;
     `still_current` is asked, with the output folder locked, whether to
-    publish at all (None returned when it says no)."""
+    publish at all (None returned when it says no); `memo` keeps the
+    editions' summaries from one call to the next."""
     available = editions_in(data_dir)
     if years:
         missing = [y for y in years if y not in available]
@@ -263,7 +292,7 @@ def build(data_dir: Path = Path("data/raw"), out_dir: Path = Path("output"), yea
             problems += _csv_problems(data_dir / str(year))
             continue
         try:
-            summaries[year] = summarise_edition(editions[year], log)
+            summaries[year] = _summarised(editions[year], log, memo)
         except InputError as exc:
             problems += exc.problems
     if problems:

@@ -182,6 +182,7 @@ class Preview:
         self._job_ready = threading.Condition()
         self._threads: list[threading.Thread] = []
         self._observer = None
+        self._memo: dict = {}  # editions' summaries, kept while their records do not change
 
     # -- lifecycle -------------------------------------------------------
     def start(self) -> None:
@@ -285,7 +286,8 @@ class Preview:
             if paths:
                 quick, everything = self._plan(paths)
                 if quick is None or everything:
-                    names = ", ".join(sorted(display_path(p) for p in paths)[:3])
+                    existing = sorted(display_path(p) for p in paths if p.exists()) or ["file rimossi"]
+                    names = ", ".join(existing[:3]) + (" e altri" if len(existing) > 3 else "")
                     self._quick(quick, names, everything=everything)
 
     def _years(self, years: list[int] | None) -> list[int] | None:
@@ -297,10 +299,10 @@ class Preview:
         then hand the complete build to the background thread."""
         self.generation += 1
         self.pdf_ready.clear()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.thread_time()
         try:
             build(self.data_dir, self.out_dir, self._years(years), log=_silent, pdf_variant=self.pdf_variant,
-                  pdf=False, durable=False)
+                  pdf=False, durable=False, memo=self._memo)
         except UsageError as exc:
             if first:
                 raise
@@ -313,8 +315,9 @@ class Preview:
             self._failed = set()
         self._published(problems=None)
         elapsed = formatting.number(round(time.perf_counter() - start, 2))
+        cpu = formatting.number(round(time.thread_time() - cpu, 2))
         if not first:
-            self.log(f"{time.strftime('%H:%M:%S')}  {what}: anteprima aggiornata in {elapsed} s")
+            self.log(f"{time.strftime('%H:%M:%S')}  {what}: anteprima aggiornata in {elapsed} s (CPU {cpu} s)")
         with self._job_ready:
             self._job = (self.generation, everything, time.perf_counter())
             self._job_ready.notify_all()
@@ -340,7 +343,7 @@ class Preview:
                 return generation == self.generation and not self.closing
             try:
                 done = build(self.data_dir, self.out_dir, self._years(years), log=_silent,
-                             pdf_variant=self.pdf_variant)
+                             pdf_variant=self.pdf_variant, still_current=current, memo=self._memo)
             except Exception as exc:  # noqa: BLE001 - shown on the page
                 if current():
                     self._fail(exc, None if years is None else set(years))

@@ -220,3 +220,24 @@ def test_script_goes_before_the_end_of_the_body_and_error_page_escapes():
     assert b"impronta=abc" in page
     shown = error_page(["Dati non validi: 1 problema.", '  a.csv:2: colonna "x": "<script>"']).decode()
     assert "&lt;script&gt;" in shown and "<script>" not in shown
+
+
+@pytest.mark.parametrize("source, line, detail", [
+    ("<p>\n{{ c.titolo }\n</p>\n", 2, "errore nel modello"),   # syntax
+    ("<p>\n\n{{ c.manca.qui }}</p>\n", 3, "manca"),             # an unknown name, at render time
+])
+def test_template_mistakes_are_reported_with_file_and_line(tmp_path, monkeypatch, source, line, detail):
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    from pipeline import render
+    from pipeline.errors import TemplateError
+    (tmp_path / "prova.html.j2").write_text(source, "utf-8")
+    env = Environment(loader=FileSystemLoader(tmp_path), undefined=StrictUndefined)
+    monkeypatch.setattr(render, "TEMPLATES", tmp_path)
+    monkeypatch.setattr(render, "environment", lambda: env)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(TemplateError) as raised:
+        render._render("prova.html.j2", c={"titolo": "x"})
+    [problem] = raised.value.problems
+    assert (problem.path, problem.line) == ("prova.html.j2", line)
+    assert detail in problem.message
