@@ -13,6 +13,7 @@ import hashlib
 import json
 import os
 import platform
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -23,7 +24,7 @@ from typing import Callable
 from . import aggregate, charts, context, formatting, load, render, validate
 from .edition import Edition, Organisation, editions_in, load_edition, load_organisation
 from .errors import InputError, Problem, UsageError, display_path
-from .publish import clean_leftovers, locked, publish, publish_file
+from .publish import check_target, edition_manifest, claim, clean_leftovers, locked, publish, publish_file
 from .schema import TABLES
 
 ASSET_DIRS = ("fonts",)  # asset folders the web page needs beside it
@@ -189,7 +190,7 @@ def _neighbours(editions: dict[int, Edition], anno: int, building: set[int], out
     edition is built now or already published."""
     def link(year):
         e = editions.get(year)
-        if year is None or e is None or not (year in building or (out_dir / str(year) / "manifest.json").is_file()):
+        if year is None or e is None or not (year in building or edition_manifest(out_dir / str(year))):
             return None
         return {"anno": year, "titolo": f"{e.sezione.numero} {e.sezione.titolo}",
                 "href": f"../{year}/{e.sezione.pagina}"}
@@ -199,25 +200,47 @@ def _neighbours(editions: dict[int, Edition], anno: int, building: set[int], out
     return {"precedente": link(before[-1] if before else None), "successiva": link(after[0] if after else None)}
 
 
+def _published_file(folder: Path, manifest: dict, value) -> str | None:
+    """`value` when it is a plain relative path (no scheme, no way out of
+    the folder) to a file the manifest lists and that exists; else None."""
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*",
+                                                        value):
+        return None
+    listed = {o.get("path") for o in manifest["output"] if isinstance(o, dict)}
+    return value if value in listed and (folder / value).is_file() else None
+
+
 def _index(out_dir: Path, ente: Organisation) -> bytes:
-    """The editions index, from the manifests of the editions in `out_dir`."""
+    """The editions index, from the manifests of the editions this pipeline
+    published in `out_dir`: links are relative paths to files that exist
+    there (a folder or a manifest it did not write is not listed)."""
     entries = []
     for year in sorted(editions_in(out_dir), reverse=True):
-        manifest = out_dir / str(year) / "manifest.json"
+        folder = out_dir / str(year)
+        manifest = edition_manifest(folder)
+        if manifest is None:
+            continue
         try:
-            e = json.loads(manifest.read_text("utf-8"))["edizione"]
-            entries.append({"anno": e["anno"], "titolo": f"{e['sezione']} {e['titolo']}", "parte": e["parte"],
+            e = manifest["edizione"]
+            links = {key: _published_file(folder, manifest, e[key]) for key in ("pagina", "pdf", "csv")}
+            if e["anno"] != year or None in links.values() or not _published_file(folder, manifest,
+                                                                                    "dati/cifre.json"):
+                continue
+            entries.append({"anno": year, "titolo": f"{e['sezione']} {e['titolo']}", "parte": str(e["parte"]),
                             "data_riferimento": date.fromisoformat(e["data_riferimento"]),
-                            "pagina": e["pagina"], "pdf": e["pdf"], "tabella": e["csv"]})
-        except (OSError, ValueError, KeyError, TypeError):
+                            "pagina": links["pagina"], "pdf": links["pdf"], "tabella": links["csv"]})
+        except (ValueError, KeyError, TypeError, AttributeError):
             continue  # not an edition this pipeline published (or edited by hand): not listed
     return render.index_page(entries, ente)
 
 
 def build(data_dir: Path = Path("data/raw"), out_dir: Path = Path("output"), years: list[int] | None = None,
-          log: Callable[[str], None] = print, pdf_variant: str | None = "pdf/ua-1") -> BuildResult:
+          log: Callable[[str], None] = print, pdf_variant: str | None = "pdf/ua-1",
+          adopt: bool = False) -> BuildResult:
     """Build the given editions (default: every edition folder) and the
-    index. Raises InputError (nothing written) or UsageError."""
+    index. Raises InputError (nothing written) or UsageError (an output
+    folder the build must not write into, see `publish.check_target`;
+    `adopt` accepts an existing folder it did not create)."""
     available = editions_in(data_dir)
     if years:
         missing = [y for y in years if y not in available]
@@ -229,6 +252,7 @@ def build(data_dir: Path = Path("data/raw"), out_dir: Path = Path("output"), yea
         if not years:
             raise UsageError(f"nessuna edizione in {display_path(data_dir)}: serve una cartella come "
                              f"{display_path(data_dir / '2021')}")
+    check_target(out_dir, data_dir, [str(y) for y in years], adopt)
     ente, problems = load_organisation(data_dir)
     editions: dict[int, Edition] = {}
     needed = _with_previous(available, years)
@@ -257,6 +281,8 @@ def build(data_dir: Path = Path("data/raw"), out_dir: Path = Path("output"), yea
             summaries[year], (editions[prev], summaries[prev]) if prev else None))
     result = BuildResult()
     with locked(out_dir):
+        check_target(out_dir, data_dir, [str(y) for y in years], adopt)  # again: another build may have run
+        claim(out_dir, adopt)
         clean_leftovers(out_dir)
         for b in built:
             target = publish(out_dir, str(b.edition.anno), b.files)

@@ -164,7 +164,7 @@ CASES = [
     ("testo-non-elenco", replace("edizione.toml", "finalita = [", "finalita = 3\nvecchie_finalita = ["),
      [("edizione.toml", 15, "", "“testo.finalita” deve essere un elenco di testi")]),
     ("tabella-zero", replace("edizione.toml", "tabella = 21", "tabella = 0"),
-     [("edizione.toml", 8, "", "“sezione.tabella” deve essere un numero da 1 in su")]),
+     [("edizione.toml", 8, "", "“sezione.tabella” deve essere un numero da 1 a 999")]),
     ("edizione-toml-mancante", remove("edizione.toml"),
      [("edizione.toml", 0, "", "file mancante")]),
     ("ente-toml-mancante", lambda edition: (edition.parent / "ente.toml").unlink(),

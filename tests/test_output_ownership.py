@@ -1,0 +1,188 @@
+"""The output folder: the build writes only into a folder it owns and never
+deletes what it did not write.
+
+Each case points `--out` somewhere a hurried user might, and checks the exit
+status, the Italian message, and that every file outside the outputs (the
+data folder, an unrelated folder) is byte for byte as it was.
+"""
+
+from __future__ import annotations
+
+import builtins
+import errno
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from pipeline.cli import main
+from pipeline.publish import MARKER
+
+from .test_publish import tree_hash, whole_edition_from
+
+
+def _run(capsys, *argv: str) -> tuple[int, str]:
+    status = main(["build", "--anno", "2021", *argv])
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err + captured.out
+    return status, captured.err
+
+
+def _website(folder: Path) -> None:
+    """A website checkout: what a user might point --out at by mistake."""
+    (folder / "2021").mkdir(parents=True)
+    (folder / "2021" / "foto.jpg").write_bytes(b"\xff\xd8 una foto")
+    (folder / "index.html").write_text("<html>il sito</html>", "utf-8")
+    (folder / "css").mkdir()
+    (folder / "css" / "sito.css").write_text("body{}", "utf-8")
+
+
+# --- folders that are never an output folder ------------------------------
+
+@pytest.mark.parametrize("where, says", [
+    (lambda data: data, "è la cartella dei dati"),
+    (lambda data: data / "2021", "si trova dentro la cartella dei dati"),
+    (lambda data: data / "nuova", "si trova dentro la cartella dei dati"),
+    (lambda data: data.parent, "contiene la cartella dei dati"),
+])
+def test_output_folder_overlapping_the_data_is_refused(data_copy, capsys, where, says):
+    before = tree_hash(data_copy.parent)
+    status, err = _run(capsys, "--data", str(data_copy), "--out", str(where(data_copy)))
+    assert status == 2 and says in err, err
+    assert tree_hash(data_copy.parent) == before
+    assert sorted(p.name for p in data_copy.iterdir()) == ["2021", "2022", "README.md", "ente.toml"]
+
+
+def test_output_folder_reaching_the_data_through_a_link_is_refused(data_copy, tmp_path, capsys):
+    link = tmp_path / "collegamento"
+    link.symlink_to(data_copy / "2021")
+    before = tree_hash(data_copy)
+    status, err = _run(capsys, "--data", str(data_copy), "--out", str(link))
+    assert status == 2 and "dentro la cartella dei dati" in err
+    assert tree_hash(data_copy) == before
+
+
+def test_filesystem_root_and_home_are_refused(data_copy, tmp_path, capsys, monkeypatch):
+    home = tmp_path / "casa" / "utente"
+    home.mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    for out, says in (("/", "radice del filesystem"), (str(home), "è la cartella personale"),
+                      (str(home.parent), "contiene la cartella personale")):
+        status, err = _run(capsys, "--data", str(data_copy), "--out", out)
+        assert status == 2 and says in err, (out, err)
+    assert list(home.iterdir()) == []
+
+
+def test_a_file_as_output_folder_is_refused(data_copy, tmp_path, capsys):
+    target = tmp_path / "risultati"
+    target.write_text("appunti", "utf-8")
+    status, err = _run(capsys, "--data", str(data_copy), "--out", str(target))
+    assert status == 2 and "è un file, non una cartella" in err
+    assert target.read_text("utf-8") == "appunti"
+
+
+# --- folders the pipeline did not create ----------------------------------
+
+def test_existing_folder_it_did_not_create_is_refused_untouched(data_copy, tmp_path, capsys):
+    site = tmp_path / "sito"
+    _website(site)
+    before = tree_hash(site)
+    status, err = _run(capsys, "--data", str(data_copy), "--out", str(site))
+    assert status == 2, err
+    assert "non è stata creata da questa procedura" in err and "--adotta" in err and "2021" in err
+    assert tree_hash(site) == before and sorted(p.name for p in site.iterdir()) == ["2021", "css", "index.html"]
+
+
+def test_adopting_never_replaces_a_folder_or_index_it_did_not_write(data_copy, tmp_path, capsys):
+    site = tmp_path / "sito"
+    _website(site)
+    status, err = _run(capsys, "--data", str(data_copy), "--out", str(site), "--adotta")
+    assert status == 2 and "index.html" in err, err
+    (site / "index.html").unlink()
+    before = tree_hash(site)
+    status, err = _run(capsys, "--data", str(data_copy), "--out", str(site), "--adotta")
+    assert status == 2 and "foto.jpg" in err, err
+    assert tree_hash(site) == before
+    assert not (site / MARKER).exists() and not (site / ".lock").exists()
+
+
+def test_adopted_folder_keeps_every_file_it_held(data_copy, tmp_path, capsys):
+    site = tmp_path / "sito"
+    _website(site)
+    shutil.rmtree(site / "2021")
+    (site / "index.html").unlink()
+    (site / ".nuovo-appunti-1").write_text("sembra temporaneo, ma non è nostro", "utf-8")
+    foreign = {p.relative_to(site): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    status, err = _run(capsys, "--data", str(data_copy), "--out", str(site), "--adotta")
+    assert status == 0, err
+    marker = json.loads((site / MARKER).read_text("utf-8"))
+    assert marker["adottata"] and marker["preesistenti"] == [".nuovo-appunti-1", "css"]
+    # Later builds need no option (the marker says the folder is adopted)
+    # and still leave the files it held alone.
+    status, err = _run(capsys, "--data", str(data_copy), "--out", str(site))
+    assert status == 0, err
+    assert whole_edition_from(site / "2021", data_copy)
+    assert {p: (site / p).read_bytes() for p in foreign} == foreign
+
+
+def test_output_folder_of_an_earlier_version_is_recognised(built, data_copy, tmp_path, capsys):
+    """A folder made before the marker existed: every entry is something
+    the pipeline writes, so it is the pipeline's."""
+    out = tmp_path / "output"
+    shutil.copytree(built, out)
+    (out / MARKER).unlink()
+    status, err = _run(capsys, "--data", str(data_copy), "--out", str(out))
+    assert status == 0, err
+    assert (out / MARKER).is_file() and not json.loads((out / MARKER).read_text("utf-8"))["adottata"]
+
+
+def test_an_edited_edition_folder_is_not_replaced(built, data_copy, tmp_path, capsys):
+    """A file added by hand inside a published edition is not the
+    pipeline's: the build refuses to replace that edition."""
+    out = tmp_path / "output"
+    shutil.copytree(built, out)
+    (out / "2021" / "dati" / "note.txt").write_text("mie note", "utf-8")
+    before = tree_hash(out)
+    status, err = _run(capsys, "--data", str(data_copy), "--out", str(out))
+    assert status == 2 and "dati/note.txt" in err, err
+    assert tree_hash(out) == before
+
+
+def test_empty_or_new_folder_becomes_the_pipelines(data_copy, tmp_path, capsys):
+    for out in (tmp_path / "vuota", tmp_path / "nuova" / "sotto"):
+        if out.name == "vuota":
+            out.mkdir()
+        status, err = _run(capsys, "--data", str(data_copy), "--out", str(out))
+        assert status == 0, err
+        assert (out / MARKER).is_file() and whole_edition_from(out / "2021", data_copy)
+
+
+# --- failures while writing -----------------------------------------------
+
+@pytest.mark.parametrize("failing", ["grafici", "manifest.json", "index.html"])
+def test_disk_full_leaves_old_outputs_and_no_staging(built, data_copy, tmp_path, capsys, monkeypatch, failing):
+    """A write that fails with ENOSPC, at several points of publishing:
+    exit 1, "disco pieno", every published file as it was (or wholly new),
+    no temporary folder or file left."""
+    out = tmp_path / "output"
+    shutil.copytree(built, out)
+    old = tree_hash(out / "2021")
+    real_open = builtins.open
+
+    def full_disk(file, mode="r", *args, **kwargs):
+        handle = real_open(file, mode, *args, **kwargs)
+        if "w" in mode and failing in str(file):
+            handle.close()
+            raise OSError(errno.ENOSPC, "No space left on device", str(file))
+        return handle
+
+    monkeypatch.setattr(builtins, "open", full_disk)
+    status, err = _run(capsys, "--data", str(data_copy), "--out", str(out))
+    monkeypatch.undo()
+    assert status == 1 and "disco pieno" in err, err
+    assert tree_hash(out / "2021") == old or whole_edition_from(out / "2021", data_copy)
+    if failing != "index.html":
+        assert tree_hash(out / "2021") == old
+    leftovers = [p.name for p in out.iterdir() if p.name.startswith((".nuovo-", ".vecchio-"))]
+    assert leftovers == []
