@@ -42,7 +42,7 @@ _RENAME_EXCHANGE = 2
 # `.vecchio-2021-1234`, `.nuovo-index.html-1234`.
 _TEMPORARY = re.compile(r"\.(nuovo|vecchio)-.+-[0-9]+")
 MARKER = ".bilancio-sociale.json"
-LOCK = ".lock"
+LOCK = ".lock"  # the lock file of earlier versions (the lock is now on the folder itself)
 INDEX = "index.html"
 EDITION_NAME = re.compile(r"[0-9]{4}")
 _SHOWN_ENTRIES = 6  # foreign entries named in a refusal
@@ -113,6 +113,19 @@ def edition_manifest(folder: Path) -> dict | None:
         elif relative not in listed:
             return None
     return manifest
+
+
+_RELATIVE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*")
+
+
+def published_file(folder: Path, manifest: dict, value) -> str | None:
+    """`value` when it is a plain relative path (no scheme, no way out of
+    `folder`) to a file that `manifest` lists and that exists; else None.
+    What the index links to is checked this way: a manifest is only data."""
+    if not isinstance(value, str) or not _RELATIVE.fullmatch(value) or ".." in value.split("/"):
+        return None
+    listed = {o.get("path") for o in manifest.get("output", ()) if isinstance(o, dict)}
+    return value if value in listed and (folder / value).is_file() else None
 
 
 def _is_temporary(entry: Path) -> bool:
@@ -232,14 +245,20 @@ def clean_leftovers(out_dir: Path) -> None:
 
 @contextlib.contextmanager
 def locked(out_dir: Path):
-    """Hold `out_dir/.lock` so that two builds publish one after the other."""
+    """Hold a lock on `out_dir` so that two builds publish one after the
+    other. The lock is taken on the folder itself (flock on its descriptor):
+    no lock file is left inside the output, where it would be uploaded with
+    the site, nor beside it."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    with open(out_dir / LOCK, "a+b") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
         try:
             yield
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
 def _remove(path: Path) -> None:

@@ -138,7 +138,7 @@ def test_build_killed_at_any_moment_leaves_old_or_whole_new_edition(trees, tmp_p
         assert is_old or whole_edition_from(out / "2021", DATA), f"mixed edition after kill {i}"
         index = (out / "index.html").read_bytes()
         assert index == old_index or b"<html" in index and index.rstrip().endswith(b"</html>")
-        assert {name: (out / name).read_bytes() for name in foreign} == foreign, f"kill at {delay:.2f} s"
+        assert {name: (out / name).read_bytes() for name in foreign} == foreign, f"foreign files touched by kill {i}"
         seen.append("old" if is_old else "new")
     # The next build cleans what a killed one left and publishes; what it
     # did not write stays.
