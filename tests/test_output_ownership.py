@@ -186,3 +186,26 @@ def test_disk_full_leaves_old_outputs_and_no_staging(built, data_copy, tmp_path,
         assert tree_hash(out / "2021") == old
     leftovers = [p.name for p in out.iterdir() if p.name.startswith((".nuovo-", ".vecchio-"))]
     assert leftovers == []
+
+
+# --- the index ------------------------------------------------------------
+
+@pytest.mark.parametrize("pagina", ["javascript:alert(1)", "https://esempio.it/x.html", "/etc/passwd",
+                                    "../../fuori.html", "non-esiste.html", "2-19-comunita-di-pratiche.html"])
+def test_index_links_only_to_files_the_pipeline_wrote(built, data_copy, tmp_path, capsys, pagina):
+    """A planted edition (folder and manifest written by someone else) is
+    not listed, whatever its manifest says; the real editions are."""
+    out = tmp_path / "output"
+    shutil.copytree(built, out)
+    planted = out / "2019"
+    shutil.copytree(out / "2021", planted)
+    manifest = json.loads((planted / "manifest.json").read_text("utf-8"))
+    manifest["edizione"].update(anno=2019, pagina=pagina, titolo="Piantata")
+    if pagina == "2-19-comunita-di-pratiche.html":  # coherent links, but a file the manifest does not list
+        (planted / "extra.js").write_text("alert(1)", "utf-8")
+    (planted / "manifest.json").write_text(json.dumps(manifest), "utf-8")
+    status, err = _run(capsys, "--data", str(data_copy), "--out", str(out))
+    assert status == 0, err
+    index = (out / "index.html").read_text("utf-8")
+    assert "Piantata" not in index and "javascript:" not in index and "https://esempio" not in index
+    assert 'href="2021/2-19-comunita-di-pratiche.html"' in index
