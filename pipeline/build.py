@@ -19,7 +19,7 @@ from typing import Callable
 from . import aggregate, charts, context, formatting, load, render, validate
 from .edition import Edition, Organisation, editions_in, load_edition, load_organisation
 from .errors import InputError, Problem, UsageError, display_path
-from .publish import check_target, claim, clean_leftovers, locked, publish, publish_file
+from .publish import check_target, clean_leftovers, locked, publish, publish_file
 from .schema import TABLES
 
 
@@ -169,7 +169,6 @@ def build(data_dir: Path = Path("data/raw"), out_dir: Path = Path("output"), yea
     result = BuildResult()
     with locked(out_dir):
         check_target(out_dir, data_dir, [str(y) for y in years], adopt)  # again: another build may have run
-        claim(out_dir, adopt)
         clean_leftovers(out_dir)
         for b in built:
             target = publish(out_dir, str(b.edition.anno), b.files)

@@ -9,16 +9,17 @@ at any moment, finds either the old edition or the whole new one. A failure
 while writing (disk full included) removes the staging folder; leftovers of
 killed builds are removed by the next build.
 
-Ownership: the output folder is the pipeline's when it holds the marker
-file `MARKER` (written when the pipeline creates the folder, or adopts it on
-request), or when everything in it is something the pipeline writes (an
-output folder of a version before the marker). An edition folder is the
-pipeline's when its `manifest.json` lists every file in it. The pipeline
-refuses (UsageError, exit 2) an output folder that is, contains or lies
-inside the data folder, the filesystem root, the home folder or one of its
-ancestors, and a non-empty folder that is not its own unless adopted; it
-only ever replaces edition folders it owns, `index.html` and its own
-temporary files.
+Ownership is read from the manifests, so that nothing but the outputs
+(no marker, no lock file) lands in a folder that is uploaded as a site. An
+edition folder is the pipeline's when its `manifest.json` lists every file
+in it; the output folder is the pipeline's when it is new or empty, or when
+everything in it is the pipeline's: such editions, `index.html` beside
+them, temporary entries of killed builds. The pipeline refuses (UsageError,
+exit 2) an output folder that is, contains or lies inside the data folder,
+the filesystem root, the home folder or one of its ancestors, and a
+non-empty folder that is not its own unless adopted (`--adotta`, at every
+build); even then it only ever replaces edition folders it owns,
+`index.html` when it is the pipeline's, and its own temporary entries.
 """
 
 from __future__ import annotations
@@ -40,8 +41,7 @@ _RENAME_EXCHANGE = 2
 # Temporary entries a build makes beside its targets: `.nuovo-2021-1234`
 # (an edition being written, or the old one after the swap),
 # `.vecchio-2021-1234`, `.nuovo-index.html-1234`.
-_TEMPORARY = re.compile(r"\.(nuovo|vecchio)-.+-[0-9]+")
-MARKER = ".bilancio-sociale.json"
+_TEMPORARY = re.compile(r"\.(nuovo|vecchio)-([0-9]{4}|index\.html)-[0-9]+")
 LOCK = ".lock"  # the lock file of earlier versions (the lock is now on the folder itself)
 INDEX = "index.html"
 EDITION_NAME = re.compile(r"[0-9]{4}")
@@ -132,20 +132,11 @@ def _is_temporary(entry: Path) -> bool:
     return bool(_TEMPORARY.fullmatch(entry.name))
 
 
-def _marker(out_dir: Path) -> dict | None:
-    try:
-        with open(out_dir / MARKER, "rb") as handle:
-            content = json.loads(handle.read(1_000_000))
-    except (OSError, ValueError):
-        return None
-    return content if isinstance(content, dict) else None
-
-
 def _foreign_entries(out_dir: Path) -> list[str]:
     """Entries of `out_dir` that this pipeline would not have written."""
     entries = sorted(out_dir.iterdir())
     editions = [e for e in entries if EDITION_NAME.fullmatch(e.name) and edition_manifest(e) is not None]
-    ours = {LOCK, MARKER} | {e.name for e in editions}
+    ours = {LOCK} | {e.name for e in editions}
     if editions:  # an index beside published editions is the one that lists them
         ours.add(INDEX)
     return [e.name for e in entries if e.name not in ours and not _is_temporary(e)]
@@ -172,8 +163,7 @@ def check_target(out_dir: Path, data_dir: Path, names: list[str], adopt: bool = 
     """Refuse (UsageError) an output folder the build must not write into;
     `names`: the edition folders the build will replace.
 
-    Nothing is written here: the folder is claimed by `claim` when the
-    build publishes."""
+    Nothing is written here."""
     shown = display_path(out_dir)
     out, data = out_dir.resolve(), data_dir.resolve()
     if out == out.parent:
@@ -195,48 +185,32 @@ def check_target(out_dir: Path, data_dir: Path, names: list[str], adopt: bool = 
         return
     if not out_dir.is_dir():
         raise UsageError(f"--out {shown}: è un file, non una cartella")
-    if _marker(out_dir) is None:
-        foreign = _foreign_entries(out_dir)
-        if foreign and not adopt:
-            raise UsageError(
-                f"--out {shown}: la cartella esiste, non è vuota e non è stata creata da questa procedura "
-                f"(contiene {_names(foreign)}); scegliere una cartella nuova o vuota, oppure aggiungere "
-                "--adotta per usarla lasciando intatti i file che contiene")
-        if INDEX in foreign:
-            raise UsageError(f"--out {shown}: contiene un {INDEX} che non è stato scritto da questa procedura "
-                             "e che verrebbe sostituito dall’indice delle edizioni; spostarlo oppure scegliere "
-                             "un’altra cartella")
+    foreign = _foreign_entries(out_dir)
+    if [name for name in foreign if name not in names] and not adopt:
+        raise UsageError(
+            f"--out {shown}: la cartella esiste, non è vuota e non è stata creata da questa procedura "
+            f"(contiene {_names(foreign)}); scegliere una cartella nuova o vuota, oppure aggiungere "
+            "--adotta per usarla lasciando intatti i file che contiene")
     for name in names:
         target = out_dir / name
         if (target.exists() or target.is_symlink()) and edition_manifest(target) is None:
-            foreign = _foreign_files(target) if target.is_dir() and not target.is_symlink() else []
-            what = (f"contiene file che questa procedura non ha scritto ({_names(foreign)})" if foreign else
+            files = _foreign_files(target) if target.is_dir() and not target.is_symlink() else []
+            what = (f"contiene file che questa procedura non ha scritto ({_names(files)})" if files else
                     "non è un’edizione pubblicata da questa procedura")
             raise UsageError(f"--out {shown}: {display_path(target)} {what} e verrebbe sostituita; "
                              "spostarla oppure scegliere un’altra cartella")
-
-
-def claim(out_dir: Path, adopt: bool = False) -> None:
-    """Mark `out_dir` (already checked by `check_target`) as the pipeline's;
-    when adopted, the marker records what was there before."""
-    if _marker(out_dir) is not None:
-        return
-    foreign = _foreign_entries(out_dir)
-    if foreign:  # adopted: whatever was there, temporary-looking names included, is left alone
-        foreign = sorted(set(foreign) | {e.name for e in out_dir.iterdir() if _is_temporary(e)})
-    content = {"cartella": "risultati della procedura del Bilancio sociale (python -m pipeline build)",
-               "adottata": bool(foreign) and adopt, "preesistenti": foreign}
-    publish_file(out_dir / MARKER, (json.dumps(content, ensure_ascii=False, indent=2) + "\n").encode("utf-8"))
+    if INDEX in foreign:
+        raise UsageError(f"--out {shown}: contiene un {INDEX} che non è stato scritto da questa procedura "
+                         "e che verrebbe sostituito dall’indice delle edizioni; spostarlo oppure scegliere "
+                         "un’altra cartella")
 
 
 def clean_leftovers(out_dir: Path) -> None:
-    """Remove the temporary entries of builds that were interrupted (never
-    an entry that was there when the folder was adopted)."""
+    """Remove the temporary entries of builds that were interrupted."""
     if not out_dir.is_dir():
         return
-    kept = set((_marker(out_dir) or {}).get("preesistenti") or ())
     for entry in out_dir.iterdir():
-        if _is_temporary(entry) and entry.name not in kept:
+        if _is_temporary(entry):
             if entry.is_dir() and not entry.is_symlink():
                 shutil.rmtree(entry, ignore_errors=True)
             else:

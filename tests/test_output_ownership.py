@@ -17,8 +17,6 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
-from pipeline.publish import MARKER
-
 from .test_publish import tree_hash, whole_edition_from
 
 
@@ -97,14 +95,14 @@ def test_existing_folder_it_did_not_create_is_refused_untouched(data_copy, tmp_p
 def test_adopting_never_replaces_a_folder_or_index_it_did_not_write(data_copy, tmp_path, capsys):
     site = tmp_path / "sito"
     _website(site)
-    status, err = _run(capsys, "--data", str(data_copy), "--out", str(site), "--adotta")
-    assert status == 2 and "index.html" in err, err
-    (site / "index.html").unlink()
-    before = tree_hash(site)
-    status, err = _run(capsys, "--data", str(data_copy), "--out", str(site), "--adotta")
-    assert status == 2 and "foto.jpg" in err, err
-    assert tree_hash(site) == before
-    assert not (site / MARKER).exists() and not (site / ".lock").exists()
+    for removed, says in ((None, "foto.jpg"), ("2021", "index.html")):
+        if removed:
+            shutil.rmtree(site / removed)
+        before = tree_hash(site)
+        status, err = _run(capsys, "--data", str(data_copy), "--out", str(site), "--adotta")
+        assert status == 2 and says in err, err
+        assert tree_hash(site) == before
+    assert sorted(p.name for p in site.iterdir()) == ["css", "index.html"]
 
 
 def test_adopted_folder_keeps_every_file_it_held(data_copy, tmp_path, capsys):
@@ -116,25 +114,28 @@ def test_adopted_folder_keeps_every_file_it_held(data_copy, tmp_path, capsys):
     foreign = {p.relative_to(site): p.read_bytes() for p in site.rglob("*") if p.is_file()}
     status, err = _run(capsys, "--data", str(data_copy), "--out", str(site), "--adotta")
     assert status == 0, err
-    marker = json.loads((site / MARKER).read_text("utf-8"))
-    assert marker["adottata"] and marker["preesistenti"] == [".nuovo-appunti-1", "css"]
-    # Later builds need no option (the marker says the folder is adopted)
-    # and still leave the files it held alone.
-    status, err = _run(capsys, "--data", str(data_copy), "--out", str(site))
-    assert status == 0, err
     assert whole_edition_from(site / "2021", data_copy)
+    assert sorted(p.name for p in site.iterdir()) == [".nuovo-appunti-1", "2021", "css", "index.html"]
+    # The folder still holds files the pipeline did not write: every build
+    # says so again, and with --adotta leaves them alone.
+    status, err = _run(capsys, "--data", str(data_copy), "--out", str(site))
+    assert status == 2 and "css" in err and "--adotta" in err, err
+    status, err = _run(capsys, "--data", str(data_copy), "--out", str(site), "--adotta")
+    assert status == 0, err
     assert {p: (site / p).read_bytes() for p in foreign} == foreign
 
 
 def test_output_folder_of_an_earlier_version_is_recognised(built, data_copy, tmp_path, capsys):
-    """A folder made before the marker existed: every entry is something
-    the pipeline writes, so it is the pipeline's."""
+    """A folder made by an earlier version (its lock file, a killed build's
+    staging folder): every entry is something the pipeline writes, so it is
+    the pipeline's, and the leftovers are cleaned."""
     out = tmp_path / "output"
     shutil.copytree(built, out)
-    (out / MARKER).unlink()
+    (out / ".lock").write_bytes(b"")
+    shutil.copytree(out / "2021", out / ".nuovo-2021-99999")
     status, err = _run(capsys, "--data", str(data_copy), "--out", str(out))
     assert status == 0, err
-    assert (out / MARKER).is_file() and not json.loads((out / MARKER).read_text("utf-8"))["adottata"]
+    assert sorted(p.name for p in out.iterdir()) == [".lock", "2021", "2022", "index.html"]
 
 
 def test_an_edited_edition_folder_is_not_replaced(built, data_copy, tmp_path, capsys):
@@ -155,7 +156,8 @@ def test_empty_or_new_folder_becomes_the_pipelines(data_copy, tmp_path, capsys):
             out.mkdir()
         status, err = _run(capsys, "--data", str(data_copy), "--out", str(out))
         assert status == 0, err
-        assert (out / MARKER).is_file() and whole_edition_from(out / "2021", data_copy)
+        assert whole_edition_from(out / "2021", data_copy)
+        assert sorted(p.name for p in out.iterdir()) == ["2021", "index.html"]  # nothing but the outputs
 
 
 # --- failures while writing -----------------------------------------------
@@ -204,7 +206,7 @@ def test_index_links_only_to_files_the_pipeline_wrote(built, data_copy, tmp_path
     if pagina == "2-19-comunita-di-pratiche.html":  # coherent links, but a file the manifest does not list
         (planted / "extra.js").write_text("alert(1)", "utf-8")
     (planted / "manifest.json").write_text(json.dumps(manifest), "utf-8")
-    status, err = _run(capsys, "--data", str(data_copy), "--out", str(out))
+    status, err = _run(capsys, "--data", str(data_copy), "--out", str(out), "--adotta")
     assert status == 0, err
     index = (out / "index.html").read_text("utf-8")
     assert "Piantata" not in index and "javascript:" not in index and "https://esempio" not in index
