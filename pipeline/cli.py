@@ -69,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
             cmd.add_argument("--port", type=int, default=None,
                              help="porta su 127.0.0.1 (predefinita: 8000, o una libera se è occupata)")
         if name in ("build", "serve"):
+            cmd.add_argument("--adotta", action="store_true",
+                             help="usa come cartella dei risultati una cartella esistente non creata da questa "
+                                  "procedura, senza cancellare né sostituire i file che contiene")
             cmd.add_argument("--pdf", default="pdf/ua-1", choices=("pdf/ua-1", "pdf/a-3b"), metavar="VARIANTE",
                              help="variante PDF di WeasyPrint: pdf/ua-1 (predefinita, PDF accessibile) o pdf/a-3b")
     return parser
@@ -101,11 +104,11 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "serve":
             from .serve import serve
-            return serve(args.data, args.out, args.anno, args.port, args.pdf)
+            return serve(args.data, args.out, args.anno, args.port, args.pdf, args.adotta)
         from . import formatting
         from .build import build
         print(f"Costruzione di {display_path(args.out)}/ da {display_path(args.data)}/")
-        result = build(args.data, args.out, args.anno, pdf_variant=args.pdf or None)
+        result = build(args.data, args.out, args.anno, pdf_variant=args.pdf or None, adopt=args.adotta)
         if result.warnings:
             _print_problems(result.warnings, f"Avvisi ({len(result.warnings)}):")
         print("File scritti:")

@@ -158,8 +158,8 @@ class Preview:
     read. `start()` builds once and starts serving; `stop()` ends it all."""
 
     def __init__(self, server: _Server, data_dir: Path, out_dir: Path, years: list[int] | None,
-                 pdf_variant: str | None = "pdf/ua-1", log: Callable[[str], None] = print):
-        self.server, self.data_dir, self.out_dir = server, data_dir, out_dir
+                 pdf_variant: str | None = "pdf/ua-1", log: Callable[[str], None] = print, adopt: bool = False):
+        self.server, self.data_dir, self.out_dir, self.adopt = server, data_dir, out_dir, adopt
         self.years, self.pdf_variant, self.log = years, pdf_variant, log
         server.preview = self
         self.root = out_dir.resolve()
@@ -188,8 +188,6 @@ class Preview:
     def start(self) -> None:
         """Build every edition served, then serve, watch and rebuild.
         Raises UsageError when the options are wrong (no such edition)."""
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        self.root = self.out_dir.resolve()
         self._quick(None, "avvio", first=True, everything=None)
         self._observer = self._watch()
         for target in (self.server.serve_forever, self._build_loop, self._background_loop):
@@ -302,7 +300,7 @@ class Preview:
         start, cpu = time.perf_counter(), time.thread_time()
         try:
             build(self.data_dir, self.out_dir, self._years(years), log=_silent, pdf_variant=self.pdf_variant,
-                  pdf=False, durable=False, memo=self._memo)
+                  adopt=self.adopt, pdf=False, durable=False, memo=self._memo)
         except UsageError as exc:
             if first:
                 raise
@@ -343,7 +341,7 @@ class Preview:
                 return generation == self.generation and not self.closing
             try:
                 done = build(self.data_dir, self.out_dir, self._years(years), log=_silent,
-                             pdf_variant=self.pdf_variant, still_current=current, memo=self._memo)
+                             pdf_variant=self.pdf_variant, adopt=self.adopt, still_current=current, memo=self._memo)
             except Exception as exc:  # noqa: BLE001 - shown on the page
                 if current():
                     self._fail(exc, None if years is None else set(years))
@@ -478,10 +476,10 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def serve(data_dir: Path, out_dir: Path, years: list[int] | None, port: int | None,
-          pdf_variant: str | None = "pdf/ua-1", log: Callable[[str], None] = print) -> int:
+          pdf_variant: str | None = "pdf/ua-1", adopt: bool = False, log: Callable[[str], None] = print) -> int:
     """`python -m pipeline serve`: runs until Ctrl-C (or SIGTERM)."""
     server = bind(port)
-    preview = Preview(server, data_dir, out_dir, years, pdf_variant, log)
+    preview = Preview(server, data_dir, out_dir, years, pdf_variant, log, adopt)
     # Ctrl-C and SIGTERM stop it, even where the shell started it with
     # SIGINT ignored (a background job).
     previous = {s: signal.signal(s, _interrupt) for s in (signal.SIGINT, signal.SIGTERM)}

@@ -55,6 +55,13 @@ def whole_edition_from(folder: Path, data: Path) -> bool:
                                      for i in content["input"])
 
 
+def _manifest_of(folder: Path) -> bytes | None:
+    try:
+        return (folder / "manifest.json").read_bytes()
+    except OSError:
+        return None
+
+
 def _other_data(tmp_path: Path) -> Path:
     """The sample data with one visible change, so that its build differs."""
     data = tmp_path / "vecchi-dati"
@@ -64,8 +71,9 @@ def _other_data(tmp_path: Path) -> Path:
     return data
 
 
-def _command(data: Path, out: Path) -> list[str]:
-    return [sys.executable, "-m", "pipeline", "build", "--anno", "2021", "--data", str(data), "--out", str(out)]
+def _command(data: Path, out: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "pipeline", "build", "--anno", "2021", "--data", str(data), "--out", str(out),
+            *extra]
 
 
 def _run(data: Path, out: Path) -> None:
@@ -85,29 +93,58 @@ def trees(tmp_path_factory):
     return old, new, duration
 
 
+def _foreign_files(out: Path) -> dict[str, bytes]:
+    """Files a user keeps in an output folder the build adopts (a website
+    checkout): the build must never touch them."""
+    files = {"foto.jpg": b"\xff\xd8 foto", "css/sito.css": b"body{}", "2019/vecchio.pdf": b"%PDF vecchio",
+             ".nuovo-bozza-7": b"sembra temporaneo"}
+    for name, content in files.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_bytes(content)
+    return files
+
+
 def test_build_killed_at_any_moment_leaves_old_or_whole_new_edition(trees, tmp_path):
+    """The SIGKILL sweep on a folder adopted with --adotta (the pipeline's
+    old editions beside files it did not write):
+    after every kill, the edition is old or wholly new and the foreign files
+    are as they were; the next build cleans up after the killed ones."""
     old, new, duration = trees
     old_hash = tree_hash(old / "2021")
     old_index = (old / "index.html").read_bytes()
     seen = []
-    delays = [duration * f for f in (0.05, 0.2, 0.35, 0.5, 0.65, 0.75, 0.85, 0.92, 0.98, 1.6)]
-    for delay in delays:
-        out = tmp_path / f"out-{delay:.2f}"
+    # Kills at fractions of a build's duration, plus two tied to what the
+    # build does on disk (so that a loaded machine, where every timed kill may
+    # fall before publishing, still covers both sides of the swap): as soon
+    # as the staging folder appears, and as soon as the new edition is in place.
+    staging = lambda out: any(p.name.startswith(".nuovo-2021-") for p in out.iterdir())  # noqa: E731
+    swapped = lambda out: _manifest_of(out / "2021") != _manifest_of(old / "2021")  # noqa: E731
+    moments = [duration * f for f in (0.05, 0.2, 0.35, 0.5, 0.65, 0.75, 0.85, 0.92, 0.98)] + [staging, swapped]
+    for i, moment in enumerate(moments):
+        out = tmp_path / f"out-{i}"
         shutil.copytree(old, out)
-        process = subprocess.Popen(_command(DATA, out), cwd=ROOT, stdout=subprocess.DEVNULL,
+        foreign = _foreign_files(out)
+        process = subprocess.Popen(_command(DATA, out, "--adotta"), cwd=ROOT, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
-        time.sleep(delay)
+        if callable(moment):
+            while process.poll() is None and not moment(out):
+                time.sleep(0.0005)
+        else:
+            time.sleep(moment)
         process.send_signal(signal.SIGKILL)
         process.wait()
         is_old = tree_hash(out / "2021") == old_hash
-        assert is_old or whole_edition_from(out / "2021", DATA), f"mixed edition after a kill at {delay:.2f} s"
+        assert is_old or whole_edition_from(out / "2021", DATA), f"mixed edition after kill {i}"
         index = (out / "index.html").read_bytes()
         assert index == old_index or b"<html" in index and index.rstrip().endswith(b"</html>")
+        assert {name: (out / name).read_bytes() for name in foreign} == foreign, f"foreign files touched by kill {i}"
         seen.append("old" if is_old else "new")
-    # The next build cleans what a killed one left and publishes.
-    _run(DATA, out)
+    # The next build cleans what a killed one left and publishes; what it
+    # did not write stays.
+    subprocess.run(_command(DATA, out, "--adotta"), cwd=ROOT, check=True, capture_output=True)
     assert whole_edition_from(out / "2021", DATA)
-    assert not [p.name for p in out.iterdir() if p.name.startswith((".nuovo-", ".vecchio-"))]
+    assert {name: (out / name).read_bytes() for name in foreign} == foreign
+    assert [p.name for p in out.iterdir() if p.name.startswith((".nuovo-", ".vecchio-"))] == [".nuovo-bozza-7"]
     assert "old" in seen and "new" in seen, seen  # kills fell both before and after publishing
 
 
@@ -129,6 +166,7 @@ def test_interrupted_publish_keeps_the_old_edition(tmp_path, monkeypatch):
         publish(out, "2021", {"a.txt": b"nuovo", "dati/b.csv": b"2"})
     monkeypatch.undo()
     assert tree_hash(out / "2021") == before
+    assert sorted(p.name for p in out.iterdir()) == ["2021"]  # the staging folder is gone
     publish(out, "2021", {"a.txt": b"nuovo"})
     assert (out / "2021" / "a.txt").read_bytes() == b"nuovo"
     assert not (out / "2021" / "dati").exists()  # exactly the new files, nothing left over
