@@ -34,8 +34,9 @@ test: $(VENV)/.stamp-test system-libs browser ## esegue tutti i test (anche nel 
 screenshots: report $(VENV)/.stamp-test browser ## rigenera le immagini in docs/ (pagina a 390 e 1280 px, PDF pagina 1)
 	@$(PY) scripts/screenshots.py --out output --docs docs
 
-bench: $(VENV)/.stamp-runtime system-libs ## misura i tempi (mediane) e scrive bench/risultati.md
+bench: $(VENV)/.stamp-runtime system-libs ## misura i tempi (mediane): bench/risultati.md e bench/risultati-anteprima.md
 	@$(PY) bench/benchmark.py
+	@$(PY) bench/anteprima.py
 
 clean: ## cancella output/, la cache .cache/ e l'ambiente .venv/
 	rm -rf output $(VENV) .cache *.egg-info .pytest_cache .hypothesis
@@ -43,9 +44,9 @@ clean: ## cancella output/, la cache .cache/ e l'ambiente .venv/
 # WeasyPrint needs Pango; libharfbuzz-subset0 gives it fast, reproducible font
 # subsetting (without it, fontTools writes the clock into embedded fonts).
 system-libs:
-	@missing=""; \
+	@missing=""; known="$$(/sbin/ldconfig -p)"; \
 	for lib in libpango-1.0.so.0 libpangoft2-1.0.so.0 libharfbuzz-subset.so.0; do \
-	  /sbin/ldconfig -p | grep -q "$$lib" || missing="$$missing $$lib"; \
+	  grep -q "$$lib" <<< "$$known" || missing="$$missing $$lib"; \
 	done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \

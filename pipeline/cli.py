@@ -12,8 +12,6 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import InputError, TemplateError, UsageError, display_path
-
 PREVIEW_DIR = Path(".cache/anteprima")  # `serve` builds here unless --out says otherwise
 
 _TRANSLATIONS = (
@@ -85,14 +83,35 @@ def _print_problems(problems, header: str) -> None:
 
 def problem_header(exc: InputError) -> str:
     """The line above a failed build's problems (the preview shows it too)."""
+    from .errors import TemplateError
     n = len(exc.problems)
     what = "Modello non valido" if isinstance(exc, TemplateError) else "Dati non validi"
     return f"{what}: {n} {'problema' if n == 1 else 'problemi'}. Nessun file è stato modificato."
 
 
+def _years(years: list[int]) -> str:
+    return ", ".join(map(str, years))
+
+
+def _warnings_note(n: int) -> str:
+    if not n:
+        return ""
+    return f" ({n} {'avviso' if n == 1 else 'avvisi'} dall’ultima generazione: `make check` li mostra)"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     start = time.perf_counter()
+    todo = None
+    if args.command == "build":
+        # Before any heavy import: is there anything to do at all?
+        from . import fingerprint
+        todo = fingerprint.plan(args.data, args.out, args.anno, {"pdf": args.pdf})
+        if not todo.stale:
+            print(f"Nessuna modifica dall’ultima generazione: {args.out.as_posix()}/ è già aggiornata"
+                  f"{_warnings_note(todo.warnings)}.")
+            return 0
+    from .errors import InputError, UsageError, display_path
     try:
         if args.command == "check":
             from .build import check
@@ -105,10 +124,17 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             from .serve import serve
             return serve(args.data, args.out, args.anno, args.port, args.pdf, args.adotta)
-        from . import formatting
+        from . import fingerprint, formatting
         from .build import build
+        if todo.keys and len(todo.stale) < len(todo.keys):
+            print(f"Già aggiornate: {_years(sorted(set(todo.keys) - set(todo.stale)))}; "
+                  f"da rigenerare: {_years(todo.stale)}")
         print(f"Costruzione di {display_path(args.out)}/ da {display_path(args.data)}/")
-        result = build(args.data, args.out, args.anno, pdf_variant=args.pdf or None, adopt=args.adotta)
+        result = build(args.data, args.out, todo.stale if todo.keys else args.anno, pdf_variant=args.pdf or None,
+                       adopt=args.adotta)
+        if todo.keys:
+            fingerprint.record(args.out, todo, {y: sum(Path(w.path).parent.name == str(y) for w in result.warnings)
+                                                 for y in todo.stale})
         if result.warnings:
             _print_problems(result.warnings, f"Avvisi ({len(result.warnings)}):")
         print("File scritti:")
