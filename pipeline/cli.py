@@ -106,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "build":
         # Before any heavy import: is there anything to do at all?
         from . import fingerprint
-        todo = fingerprint.plan(args.data, args.out, args.anno, {"pdf": args.pdf})
+        todo = fingerprint.plan(args.data, args.out, args.anno, {"pdf": args.pdf, "adotta": args.adotta})
         if not todo.stale:
             print(f"Nessuna modifica dall’ultima generazione: {args.out.as_posix()}/ è già aggiornata"
                   f"{_warnings_note(todo.warnings)}.")

@@ -14,8 +14,9 @@ everything its files depend on:
     set the PDF's text (Pango, HarfBuzz, fontconfig, FreeType: their file
     names carry their versions), and the options (PDF variant,
     SOURCE_DATE_EPOCH, the data folder).
-After a successful build the keys, and the hash of every file written, go
-into `<output>/.impronte.json`. An edition is up to date when its key is
+After a successful build the keys, and the hash of every file written, are
+recorded in `.cache/impronte/`, one file per output folder (not in the
+output folder itself, which holds only what is published). An edition is up to date when its key is
 the recorded one and its folder holds exactly the recorded files, unchanged:
 after `make clean`, or with an output file deleted or edited by hand, it is
 built again. The editions index is checked the same way.
@@ -33,10 +34,10 @@ import re
 import sys
 from pathlib import Path
 
-STAMP = ".impronte.json"
 _FORMAT = 1
 _PACKAGE = Path(__file__).resolve().parent
 _TEMPLATES = _PACKAGE.parent / "templates"
+RECORDS = _PACKAGE.parent / ".cache" / "impronte"  # removed by `make clean`
 _SCRATCH = re.compile(r"^[.~]|~$|\.(swp|swx|tmp|bak|pyc)$|^__pycache__$")  # never read by a build
 _SYSTEM_LIBS = ("libpango", "libharfbuzz", "libfontconfig", "libfreetype")
 _LIB_DIRS = ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib",
@@ -123,9 +124,22 @@ def _outputs(folder: Path) -> dict[str, str]:
     return result
 
 
+def record_path(out_dir: Path) -> Path:
+    """Where the record of the builds into `out_dir` is kept."""
+    name = hashlib.sha256(str(out_dir.resolve()).encode()).hexdigest()[:24]
+    return RECORDS / f"{name}.json"
+
+
+def _entries(out_dir: Path) -> list[str]:
+    try:
+        return sorted(os.listdir(out_dir))
+    except OSError:
+        return []
+
+
 def _read_stamp(out_dir: Path) -> dict:
     try:
-        stamp = json.loads((out_dir / STAMP).read_text("utf-8"))
+        stamp = json.loads(record_path(out_dir).read_text("utf-8"))
         if stamp.get("formato") == _FORMAT and isinstance(stamp.get("edizioni"), dict):
             return stamp
     except (OSError, ValueError, AttributeError):
@@ -160,7 +174,10 @@ def _plan(data_dir: Path, out_dir: Path, years: list[int] | None, options: dict)
     ente = data_dir / "ente.toml"
     common.update(_sha(ente).encode() if ente.is_file() else b"ente mancante")
     stamp = _read_stamp(out_dir)
-    index_changed = stamp["indice"] != (_sha(out_dir / "index.html") if (out_dir / "index.html").is_file() else None)
+    # The index, or anything beside the editions (a file put there by hand,
+    # a killed build's leftovers): a build would check and redo it all.
+    index_changed = (stamp["indice"] != (_sha(out_dir / "index.html") if (out_dir / "index.html").is_file() else None)
+                     or stamp.get("voci") != _entries(out_dir))
     for year in wanted:
         before = [y for y in available if y < year]
         after = [y for y in available if y > year]
@@ -191,7 +208,13 @@ def record(out_dir: Path, done: Plan, warnings: dict[int, int]) -> None:
                                         "file": _outputs(out_dir / str(year))}
     index = out_dir / "index.html"
     stamp["indice"] = _sha(index) if index.is_file() else None
-    staging = out_dir / f".nuovo-{STAMP.lstrip('.')}-{os.getpid()}"
-    staging.write_text(json.dumps(stamp, indent=1, sort_keys=True) + "\n", "utf-8")
-    os.replace(staging, out_dir / STAMP)
+    stamp["voci"] = _entries(out_dir)
+    target = record_path(out_dir)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        staging = target.with_name(f".{target.name}.{os.getpid()}")
+        staging.write_text(json.dumps(stamp, indent=1, sort_keys=True) + "\n", "utf-8")
+        os.replace(staging, target)
+    except OSError:
+        pass  # without a record the next build only does all the work again
 

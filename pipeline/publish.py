@@ -36,13 +36,12 @@ import shutil
 from pathlib import Path
 
 from .errors import UsageError, display_path
-from .fingerprint import STAMP
 
 _RENAME_EXCHANGE = 2
 # Temporary entries a build makes beside its targets: `.nuovo-2021-1234`
 # (an edition being written, or the old one after the swap),
 # `.vecchio-2021-1234`, `.nuovo-index.html-1234`.
-_TEMPORARY = re.compile(r"\.(nuovo|vecchio)-([0-9]{4}|index\.html|impronte\.json)-[0-9]+")
+_TEMPORARY = re.compile(r"\.(nuovo|vecchio)-([0-9]{4}|index\.html)-[0-9]+")
 LOCK = ".lock"  # the lock file of earlier versions (the lock is now on the folder itself)
 INDEX = "index.html"
 EDITION_NAME = re.compile(r"[0-9]{4}")
@@ -140,7 +139,7 @@ def _foreign_entries(out_dir: Path) -> list[str]:
     """Entries of `out_dir` that this pipeline would not have written."""
     entries = sorted(out_dir.iterdir())
     editions = [e for e in entries if EDITION_NAME.fullmatch(e.name) and edition_manifest(e) is not None]
-    ours = {LOCK, STAMP} | {e.name for e in editions}
+    ours = {LOCK} | {e.name for e in editions}
     if editions:  # an index beside published editions is the one that lists them
         ours.add(INDEX)
     return [e.name for e in entries if e.name not in ours and not _is_temporary(e)]
