@@ -45,16 +45,29 @@ def projects_by_call(bandi: pd.DataFrame, progetti: pd.DataFrame) -> pd.DataFram
     return frame
 
 
+def meeting_facilitators(incontri: pd.DataFrame, gruppi: pd.DataFrame) -> pd.Series:
+    """Who led each meeting: its own `facilitatore`, else its group's (so a
+    group that changes facilitator later does not rewrite its past meetings,
+    as long as they name who led them)."""
+    of_group = incontri["gruppo"].map(dict(zip(gruppi["gruppo"], gruppi["facilitatore"])))
+    own = incontri["facilitatore"]
+    return own.where(own.notna(), of_group).rename("facilitatore")
+
+
 def meetings_by_theme(meetings: pd.DataFrame, temi: pd.DataFrame) -> pd.DataFrame:
     """Per theme, in `temi` order: meetings, groups that met on it, the
-    first meeting's date."""
+    distinct facilitators who led those meetings, the first meeting's date.
+    `meetings` carries each meeting's own facilitator (see
+    `meeting_facilitators`)."""
     grouped = meetings.groupby("tema")
     frame = pd.DataFrame({
         "incontri": grouped.size(),
         "gruppi": grouped["gruppo"].nunique(),
+        "facilitatori": grouped["facilitatore"].nunique(),
         "primo": grouped["data"].min(),
     }).reindex(temi["tema"])
-    frame[["incontri", "gruppi"]] = frame[["incontri", "gruppi"]].fillna(0).astype(int)
+    counts = ["incontri", "gruppi", "facilitatori"]
+    frame[counts] = frame[counts].fillna(0).astype(int)
     frame["titolo"] = temi["titolo"].to_numpy()
     frame["ciclo"] = temi["ciclo"].to_numpy()
     return frame
@@ -100,7 +113,8 @@ class Figures:
     per_mese: pd.Series
     ciclo: pd.DataFrame
     gruppi: int
-    facilitatori: int
+    gruppi_senza_incontri: int
+    facilitatori: int  # distinct facilitators of the meetings counted
     progetti_coinvolti: int
     progetti_senza_gruppo: int
     bandi_coinvolti: int
@@ -119,6 +133,7 @@ class Figures:
 def summarise(data: Dataset, reference: date) -> Figures:
     """All the figures of an edition, from its checked records."""
     meetings = counted_meetings(data.incontri, reference)
+    meetings = meetings.assign(facilitatore=meeting_facilitators(meetings, data.gruppi))
     per_bando = projects_by_call(data.bandi, data.progetti)
     return Figures(
         tab=groups_table(data.bandi, data.gruppi),
@@ -128,7 +143,8 @@ def summarise(data: Dataset, reference: date) -> Figures:
         per_mese=meetings_by_month(meetings),
         ciclo=cycle_coverage(meetings, data.gruppi, data.temi),
         gruppi=len(data.gruppi),
-        facilitatori=int(data.gruppi["facilitatore"].nunique()),
+        gruppi_senza_incontri=int((~data.gruppi["gruppo"].isin(meetings["gruppo"].unique())).sum()),
+        facilitatori=int(meetings["facilitatore"].nunique()),
         progetti_coinvolti=int(per_bando["coinvolti"].sum()),
         progetti_senza_gruppo=int(data.progetti["gruppo"].isna().sum()),
         bandi_coinvolti=int((per_bando["coinvolti"] > 0).sum()),

@@ -36,7 +36,7 @@ class Dataset:
     temi: pd.DataFrame  # tema, titolo, ciclo (Int64, NA for extra themes)
     gruppi: pd.DataFrame  # gruppo, bando, area, facilitatore
     progetti: pd.DataFrame  # progetto, bando, titolo, regione, gruppo (NA: none), area
-    incontri: pd.DataFrame  # incontro, gruppo, data, tema, modalita, partecipanti
+    incontri: pd.DataFrame  # incontro, gruppo, data, tema, modalita, partecipanti, facilitatore (None: the group's)
     warnings: list[Problem]
 
 
@@ -88,6 +88,8 @@ class _Checker:
     def column(self, spec: Column) -> pd.Series | None:
         """The column typed as `spec` says, NA where empty or wrong."""
         frame = self.table.frame
+        if spec.name not in frame.columns and not spec.in_header:
+            return pd.Series([None] * len(frame), name=spec.name, dtype=object)  # an older file: all empty
         if spec.name not in frame.columns:
             self.problems.append(Problem(self.table.shown, self.table.header_line, spec.name,
                                          "colonna mancante nell’intestazione"))
@@ -175,11 +177,12 @@ def _header_problems(table: RawTable, spec, problems: list[Problem]) -> bool:
     with a close header name as suggestion, or a single message when none
     of the columns was recognised. True when some column is missing."""
     found = [c for c in table.frame.columns]
-    missing = [c.name for c in spec.columns if c.name not in found]
+    needed = [c.name for c in spec.columns if c.in_header]
+    missing = [name for name in needed if name not in found]
     if not missing:
         return False
-    expected = ", ".join(c.name for c in spec.columns)
-    if len(missing) == len(spec.columns):
+    expected = ", ".join(needed)
+    if len(missing) == len(needed):
         shown = ", ".join(f'"{c}"' for c in found[:8]) or "nessuna"
         problems.append(Problem(table.shown, table.header_line, "",
                                 f"intestazione non riconosciuta: servono le colonne {expected} "
