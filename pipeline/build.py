@@ -9,14 +9,10 @@ save; the only state on disk is the content-addressed chart cache.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
-import platform
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
-from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
@@ -25,8 +21,6 @@ from .edition import Edition, Organisation, editions_in, load_edition, load_orga
 from .errors import InputError, Problem, UsageError, display_path
 from .publish import clean_leftovers, locked, publish, publish_file
 from .schema import TABLES
-
-ASSET_DIRS = ("fonts",)  # asset folders the web page needs beside it
 
 
 @dataclass
@@ -83,48 +77,6 @@ def _csv_problems(folder: Path) -> list[Problem]:
     return []
 
 
-def _size(n: int) -> str:
-    if n >= 1_000_000:
-        return f"{formatting.number(round(n / 1_000_000, 1))}\u00a0MB"
-    return f"{formatting.number(max(1, round(n / 1000)))}\u00a0kB"
-
-
-def _navigation(ctx: context.Context, files: dict[str, bytes], neighbours: dict) -> dict:
-    parts = ("Parte prima", "Parte seconda", "Parte terza", "Parte quarta")
-    current = ctx.sezione.parte.casefold()
-    voci = [{"testo": "Home", "href": f"https://{ctx.ente.siti[0]}" if ctx.ente.siti else None, "corrente": False},
-            {"testo": f"Bilancio sociale {ctx.anno}", "href": None, "corrente": False}]
-    voci += [{"testo": p, "href": ctx.sezione.pagina if p.casefold() == current else None,
-              "corrente": p.casefold() == current} for p in parts]
-    voci.append({"testo": "Precedenti edizioni", "href": "../index.html", "corrente": False})
-    return {"voci": voci, "dimensioni": {k: _size(len(v)) for k, v in files.items()}, **neighbours}
-
-
-def _versions() -> dict[str, str]:
-    names = ("pandas", "numpy", "matplotlib", "weasyprint", "jinja2", "babel")
-    return {"python": platform.python_version(), **{n: metadata.version(n) for n in names}}
-
-
-def _manifest(edition: Edition, data_dir: Path, tables, extra_inputs: list[Path], files: dict[str, bytes]) -> bytes:
-    def rel(p: Path) -> str:
-        return Path(os.path.relpath(p, data_dir.parent)).as_posix()
-    inputs = [{"path": rel(p), "sha256": hashlib.sha256(p.read_bytes()).hexdigest(), "rows": None}
-              for p in extra_inputs]
-    inputs += [{"path": rel(t.path), "sha256": t.sha256, "rows": t.rows} for t in tables.values()]
-    outputs = [{"path": k, "sha256": hashlib.sha256(v).hexdigest()} for k, v in sorted(files.items())]
-    manifest = {
-        "edizione": {"anno": edition.anno, "sezione": edition.sezione.numero, "titolo": edition.sezione.titolo,
-                     "parte": edition.sezione.parte, "tabella": edition.sezione.tabella,
-                     "data_riferimento": edition.data_riferimento.isoformat(),
-                     "pagina": edition.sezione.pagina, "pdf": edition.sezione.pdf,
-                     "csv": edition.sezione.tabella_csv},
-        "input": inputs,
-        "output": outputs,
-        "versioni": _versions(),
-    }
-    return (json.dumps(manifest, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-
-
 @dataclass
 class Summary:
     """An edition's records read, checked and aggregated."""
@@ -143,34 +95,18 @@ def summarise_edition(edition: Edition, log) -> Summary:
     return Summary(tables, data, figures)
 
 
-def build_edition(edition: Edition, ente: Organisation, data_dir: Path, log, neighbours: dict,
+def build_edition(edition: Edition, ente: Organisation, data_dir: Path, log, site: context.Site,
                   pdf_variant: str | None, summary: Summary,
                   previous: tuple[Edition, Summary] | None = None) -> Built:
     """One edition, from its summary to the bytes of every output."""
     clock = _Clock(log, edition.anno)
-    tables, data, figures = summary.tables, summary.data, summary.figures
-    drawn = clock.stage("grafici", charts.draw, figures, charts.cache_dir())
+    drawn = clock.stage("grafici", charts.draw, summary.figures, charts.cache_dir())
     comparison = None
     if previous:
-        comparison = (previous[0].anno, aggregate.compare(previous[1].figures, figures))
-    ctx = clock.stage("contesto", context.make, edition, ente, figures, drawn, publication_date(edition),
-                      comparison)
-    files: dict[str, bytes] = {}
-    files[ctx.file_pdf] = clock.stage("pdf", render.pdf, ctx, pdf_variant)
-    files[edition.sezione.tabella_csv] = render.table_csv(ctx)
-    files["dati/cifre.json"] = render.figures_json(ctx)
-    for g in ctx.grafici:
-        files[g.file] = g.svg.encode("utf-8")
-    for folder in ASSET_DIRS:
-        source = render.ASSETS / folder
-        if source.is_dir():
-            for path in sorted(source.rglob("*")):
-                if path.is_file():
-                    files[f"assets/{path.relative_to(render.ASSETS).as_posix()}"] = path.read_bytes()
-    files[ctx.sezione.pagina] = clock.stage("html", render.html_page, ctx, _navigation(ctx, files, neighbours))
-    files["manifest.json"] = _manifest(edition, data_dir, tables, [edition.folder / "edizione.toml",
-                                                                   data_dir / "ente.toml"], files)
-    return Built(edition, files, data.warnings)
+        comparison = (previous[0].anno, aggregate.compare(previous[1].figures, summary.figures))
+    ctx = clock.stage("contesto", context.make, edition, ente, summary.figures, drawn, publication_date(edition),
+                      comparison, site, context.inputs(edition, data_dir, summary.tables))
+    return Built(edition, render.edition_files(ctx, pdf_variant, clock.stage), summary.data.warnings)
 
 
 def _previous_year(available: list[int], year: int) -> int | None:
@@ -182,36 +118,6 @@ def _previous_year(available: list[int], year: int) -> int | None:
 def _with_previous(available: list[int], years: list[int]) -> set[int]:
     """`years` and the editions they are compared with."""
     return set(years) | {p for y in years if (p := _previous_year(available, y))}
-
-
-def _neighbours(editions: dict[int, Edition], anno: int, building: set[int], out_dir: Path) -> dict:
-    """Links to the same section in the previous and next edition, when that
-    edition is built now or already published."""
-    def link(year):
-        e = editions.get(year)
-        if year is None or e is None or not (year in building or (out_dir / str(year) / "manifest.json").is_file()):
-            return None
-        return {"anno": year, "titolo": f"{e.sezione.numero} {e.sezione.titolo}",
-                "href": f"../{year}/{e.sezione.pagina}"}
-    years = sorted(editions)
-    before = [y for y in years if y < anno]
-    after = [y for y in years if y > anno]
-    return {"precedente": link(before[-1] if before else None), "successiva": link(after[0] if after else None)}
-
-
-def _index(out_dir: Path, ente: Organisation) -> bytes:
-    """The editions index, from the manifests of the editions in `out_dir`."""
-    entries = []
-    for year in sorted(editions_in(out_dir), reverse=True):
-        manifest = out_dir / str(year) / "manifest.json"
-        try:
-            e = json.loads(manifest.read_text("utf-8"))["edizione"]
-            entries.append({"anno": e["anno"], "titolo": f"{e['sezione']} {e['titolo']}", "parte": e["parte"],
-                            "data_riferimento": date.fromisoformat(e["data_riferimento"]),
-                            "pagina": e["pagina"], "pdf": e["pdf"], "tabella": e["csv"]})
-        except (OSError, ValueError, KeyError, TypeError):
-            continue  # not an edition this pipeline published (or edited by hand): not listed
-    return render.index_page(entries, ente)
 
 
 def build(data_dir: Path = Path("data/raw"), out_dir: Path = Path("output"), years: list[int] | None = None,
@@ -250,10 +156,11 @@ def build(data_dir: Path = Path("data/raw"), out_dir: Path = Path("output"), yea
     if problems:
         raise InputError(problems)
     built = []
+    site = context.site(editions, set(years), out_dir)
     for year in years:
         prev = _previous_year(available, year)
         built.append(build_edition(
-            editions[year], ente, data_dir, log, _neighbours(editions, year, set(years), out_dir), pdf_variant,
+            editions[year], ente, data_dir, log, site, pdf_variant,
             summaries[year], (editions[prev], summaries[prev]) if prev else None))
     result = BuildResult()
     with locked(out_dir):
@@ -262,7 +169,7 @@ def build(data_dir: Path = Path("data/raw"), out_dir: Path = Path("output"), yea
             target = publish(out_dir, str(b.edition.anno), b.files)
             result.written += [target / name for name in sorted(b.files) if not name.startswith("assets/")]
             result.warnings += b.warnings
-        publish_file(out_dir / "index.html", _index(out_dir, ente))
+        publish_file(out_dir / "index.html", render.index_page(context.index_entries(out_dir), ente))
         result.written.append(out_dir / "index.html")
     return result
 

@@ -7,8 +7,12 @@ edition's editable prose), never typed into a template.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 
@@ -16,7 +20,7 @@ from . import formatting as fmt
 from . import prose
 from .aggregate import TOTAL, Figures
 from .charts import Chart, inline
-from .edition import Edition, Organisation, Section
+from .edition import Edition, Organisation, Section, editions_in
 
 AREA_NAME = {"Nord": "Nord", "Centro": "Centro", "Sud e Isole": "Sud e Isole",
              "Multiregionale": "progetti multiregionali"}
@@ -116,6 +120,41 @@ def _comparison(comparison: tuple[int, pd.DataFrame] | None) -> ComparisonView |
 
 
 @dataclass(frozen=True)
+class NavItem:
+    testo: str
+    href: str | None  # None: shown as plain text, not as a link
+    corrente: bool = False
+
+
+@dataclass(frozen=True)
+class EditionLink:
+    """The same section in another edition."""
+
+    anno: int
+    titolo: str
+    href: str
+
+
+@dataclass(frozen=True)
+class Navigation:
+    """What an edition's page links to besides its own files."""
+
+    voci: tuple[NavItem, ...]
+    precedente: EditionLink | None
+    successiva: EditionLink | None
+    indice: str = "../index.html"
+
+
+@dataclass(frozen=True)
+class InputFile:
+    """One file an edition was made from, as the manifest lists it."""
+
+    path: str  # relative to the data folder's parent, with forward slashes
+    sha256: str
+    rows: int | None  # records read (None for a settings file)
+
+
+@dataclass(frozen=True)
 class Context:
     anno: int
     data_riferimento: date
@@ -150,6 +189,8 @@ class Context:
     file_dati: tuple[tuple[str, str], ...]  # (label, path)
     pubblicazione: date
     confronto: ComparisonView | None = None
+    navigazione: Navigation | None = None
+    ingressi: tuple[InputFile, ...] = ()
 
 
 def _table(sezione: Section, tab: pd.DataFrame) -> TableView:
@@ -245,8 +286,11 @@ def figures_json(edition: Edition, figures: Figures, comparison: tuple[int, pd.D
 
 
 def make(edition: Edition, ente: Organisation, figures: Figures, charts: list[Chart],
-         publication: date, comparison: tuple[int, pd.DataFrame] | None = None) -> Context:
-    """The context of one edition's section."""
+         publication: date, comparison: tuple[int, pd.DataFrame] | None = None,
+         site: Site | None = None, inputs: tuple[InputFile, ...] = ()) -> Context:
+    """The context of one edition's section; `site`: the editions its page
+    may link to (default: this one alone); `inputs`: the files it was made
+    from."""
     sezione = edition.sezione
     themes = figures.per_tema
     cycle = themes.loc[themes["ciclo"].notna()].sort_values("ciclo", kind="stable")
@@ -293,4 +337,89 @@ def make(edition: Edition, ente: Organisation, figures: Figures, charts: list[Ch
                    ("Tutte le cifre (JSON)", "dati/cifre.json")),
         pubblicazione=publication,
         confronto=_comparison(comparison),
+        navigazione=navigation(site or Site({edition.anno: edition}, frozenset({edition.anno})), edition, ente),
+        ingressi=inputs,
     )
+
+
+# Navigation and index. As in MkDocs, where get_navigation() works out the
+# site once and get_context() gives each page its share: `site` is computed
+# once per build, `navigation` per edition, `index_entries` for the index.
+
+@dataclass(frozen=True)
+class Site:
+    """Every edition with readable settings, and those a page may link to:
+    the ones built now and the ones already published."""
+
+    edizioni: dict[int, Edition]
+    collegabili: frozenset[int]
+
+
+def _published(out_dir: Path, year: int) -> bool:
+    return (out_dir / str(year) / "manifest.json").is_file()
+
+
+def site(editions: dict[int, Edition], building: set[int], out_dir: Path) -> Site:
+    linkable = {y for y in editions if y in building or _published(out_dir, y)}
+    return Site(dict(editions), frozenset(linkable))
+
+
+def _link(site: Site, year: int | None) -> EditionLink | None:
+    e = site.edizioni.get(year) if year is not None else None
+    if e is None or year not in site.collegabili:
+        return None
+    return EditionLink(year, f"{e.sezione.numero} {e.sezione.titolo}", f"../{year}/{e.sezione.pagina}")
+
+
+PARTS = ("Parte prima", "Parte seconda", "Parte terza", "Parte quarta")
+
+
+def navigation(site: Site, edition: Edition, ente: Organisation) -> Navigation:
+    """The page's menu and its links to the same section in the previous and
+    next edition (when that edition is built now or already published)."""
+    current = edition.sezione.parte.casefold()
+    voci = [NavItem("Home", f"https://{ente.siti[0]}" if ente.siti else None),
+            NavItem(f"Bilancio sociale {edition.anno}", None)]
+    voci += [NavItem(p, edition.sezione.pagina if p.casefold() == current else None, p.casefold() == current)
+             for p in PARTS]
+    voci.append(NavItem("Precedenti edizioni", "../index.html"))
+    years = sorted(site.edizioni)
+    before = [y for y in years if y < edition.anno]
+    after = [y for y in years if y > edition.anno]
+    return Navigation(tuple(voci), _link(site, before[-1] if before else None),
+                      _link(site, after[0] if after else None))
+
+
+def inputs(edition: Edition, data_dir: Path, tables: dict) -> tuple[InputFile, ...]:
+    """The settings files and the tables an edition was read from; paths
+    relative to the data folder's parent (never absolute)."""
+    def rel(p: Path) -> str:
+        return Path(os.path.relpath(p, data_dir.parent)).as_posix()
+    settings = [InputFile(rel(p), hashlib.sha256(p.read_bytes()).hexdigest(), None)
+                for p in (edition.folder / "edizione.toml", data_dir / "ente.toml")]
+    return tuple(settings + [InputFile(rel(t.path), t.sha256, t.rows) for t in tables.values()])
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    anno: int
+    titolo: str
+    parte: str
+    data_riferimento: date
+    pagina: str
+    pdf: str
+    tabella: str
+
+
+def index_entries(out_dir: Path) -> tuple[IndexEntry, ...]:
+    """The editions published in `out_dir`, newest first, from their
+    manifests; a folder without a readable manifest is not listed."""
+    entries = []
+    for year in sorted(editions_in(out_dir), reverse=True):
+        try:
+            e = json.loads((out_dir / str(year) / "manifest.json").read_text("utf-8"))["edizione"]
+            entries.append(IndexEntry(e["anno"], f"{e['sezione']} {e['titolo']}", e["parte"],
+                                      date.fromisoformat(e["data_riferimento"]), e["pagina"], e["pdf"], e["csv"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # not an edition this pipeline published (or edited by hand): not listed
+    return tuple(entries)

@@ -74,14 +74,20 @@ def clean_leftovers(out_dir: Path) -> None:
 
 @contextlib.contextmanager
 def locked(out_dir: Path):
-    """Hold `out_dir/.lock` so that two builds publish one after the other."""
+    """Hold a lock on `out_dir` so that two builds publish one after the
+    other. The lock is taken on the folder itself (flock on its descriptor):
+    no lock file is left inside the output, where it would be uploaded with
+    the site, nor beside it."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    with open(out_dir / ".lock", "a+b") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    fd = os.open(out_dir, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
         try:
             yield
         finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
 
 
 def publish(out_dir: Path, name: str, files: dict[str, bytes]) -> Path:

@@ -1,6 +1,8 @@
-"""Render stage: the context becomes files (HTML page, PDF, CSV, JSON).
+"""Render stage: the context becomes files (HTML page, PDF, CSV, JSON,
+charts, fonts, manifest).
 
-Everything is rendered to bytes in memory; `publish` writes them. The Jinja
+`edition_files` renders every output file of an edition to bytes in memory,
+from its context alone; `publish` writes them. The Jinja
 environment is made once per process (autoescape on, undefined names are
 errors) and WeasyPrint fetches only `data:` URLs and files under the
 project's asset folder.
@@ -10,16 +12,21 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
 import json
+import platform
+from importlib import metadata
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 
 from . import formatting
-from .context import Context
+from .context import Context, IndexEntry
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 ASSETS = TEMPLATES / "assets"
+ASSET_DIRS = ("fonts",)  # asset folders the web page needs beside it
 
 
 @functools.cache
@@ -37,8 +44,17 @@ def environment():
     return env
 
 
-def html_page(ctx: Context, nav: dict) -> bytes:
-    return environment().get_template("pagina.html.j2").render(c=ctx, nav=nav).encode("utf-8")
+def size(n: int) -> str:
+    """A file size as the download links show it: 12 kB, 1,2 MB."""
+    if n >= 1_000_000:
+        return f"{formatting.number(round(n / 1_000_000, 1))}\u00a0MB"
+    return f"{formatting.number(max(1, round(n / 1000)))}\u00a0kB"
+
+
+def html_page(ctx: Context, sizes: dict[str, str]) -> bytes:
+    """The web page; `sizes`: the other files' sizes, by path."""
+    return environment().get_template("pagina.html.j2").render(
+        c=ctx, nav=ctx.navigazione, dimensioni=sizes).encode("utf-8")
 
 
 def print_html(ctx: Context) -> str:
@@ -73,7 +89,58 @@ def figures_json(ctx: Context) -> bytes:
     return (json.dumps(ctx.cifre, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def index_page(editions: list[dict], ente) -> bytes:
+def _versions() -> dict[str, str]:
+    names = ("pandas", "numpy", "matplotlib", "weasyprint", "jinja2", "babel")
+    return {"python": platform.python_version(), **{n: metadata.version(n) for n in names}}
+
+
+def manifest(ctx: Context, files: dict[str, bytes]) -> bytes:
+    """`manifest.json`: the edition, its inputs and every other output, with hashes."""
+    s = ctx.sezione
+    data = {
+        "edizione": {"anno": ctx.anno, "sezione": s.numero, "titolo": s.titolo, "parte": s.parte,
+                     "tabella": s.tabella, "data_riferimento": ctx.data_riferimento.isoformat(),
+                     "pagina": s.pagina, "pdf": s.pdf, "csv": s.tabella_csv},
+        "input": [{"path": i.path, "sha256": i.sha256, "rows": i.rows} for i in ctx.ingressi],
+        "output": [{"path": k, "sha256": hashlib.sha256(v).hexdigest()} for k, v in sorted(files.items())],
+        "versioni": _versions(),
+    }
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _assets() -> dict[str, bytes]:
+    files = {}
+    for folder in ASSET_DIRS:
+        source = ASSETS / folder
+        if source.is_dir():
+            for path in sorted(source.rglob("*")):
+                if path.is_file():
+                    files[f"assets/{path.relative_to(ASSETS).as_posix()}"] = path.read_bytes()
+    return files
+
+
+def _direct(name: str, fn, *args):
+    return fn(*args)
+
+
+def edition_files(ctx: Context, pdf_variant: str | None = "pdf/ua-1",
+                  stage: Callable = _direct) -> dict[str, bytes]:
+    """Every output file of an edition (path relative to its folder ->
+    bytes), from its context alone. `stage(name, fn, *args)` runs the slow
+    steps (a build passes one that times them)."""
+    files: dict[str, bytes] = {}
+    files[ctx.file_pdf] = stage("pdf", pdf, ctx, pdf_variant)
+    files[ctx.sezione.tabella_csv] = table_csv(ctx)
+    files["dati/cifre.json"] = figures_json(ctx)
+    for g in ctx.grafici:
+        files[g.file] = g.svg.encode("utf-8")
+    files.update(_assets())
+    files[ctx.sezione.pagina] = stage("html", html_page, ctx, {k: size(len(v)) for k, v in files.items()})
+    files["manifest.json"] = manifest(ctx, files)
+    return files
+
+
+def index_page(editions: tuple[IndexEntry, ...], ente) -> bytes:
     """`output/index.html`: every edition present, newest first."""
     return environment().get_template("indice.html.j2").render(
         edizioni=editions, ente=ente).encode("utf-8")

@@ -55,6 +55,13 @@ def whole_edition_from(folder: Path, data: Path) -> bool:
                                      for i in content["input"])
 
 
+def _manifest_of(folder: Path) -> bytes | None:
+    try:
+        return (folder / "manifest.json").read_bytes()
+    except OSError:
+        return None
+
+
 def _other_data(tmp_path: Path) -> Path:
     """The sample data with one visible change, so that its build differs."""
     data = tmp_path / "vecchi-dati"
@@ -90,17 +97,27 @@ def test_build_killed_at_any_moment_leaves_old_or_whole_new_edition(trees, tmp_p
     old_hash = tree_hash(old / "2021")
     old_index = (old / "index.html").read_bytes()
     seen = []
-    delays = [duration * f for f in (0.05, 0.2, 0.35, 0.5, 0.65, 0.75, 0.85, 0.92, 0.98, 1.6)]
-    for delay in delays:
-        out = tmp_path / f"out-{delay:.2f}"
+    # Kills at fractions of a build's duration, plus two tied to what the
+    # build does on disk (so that a loaded machine, where every timed kill may
+    # fall before publishing, still covers both sides of the swap): as soon
+    # as the staging folder appears, and as soon as the new edition is in place.
+    staging = lambda out: any(p.name.startswith(".nuovo-2021-") for p in out.iterdir())  # noqa: E731
+    swapped = lambda out: _manifest_of(out / "2021") != _manifest_of(old / "2021")  # noqa: E731
+    moments = [duration * f for f in (0.05, 0.2, 0.35, 0.5, 0.65, 0.75, 0.85, 0.92, 0.98)] + [staging, swapped]
+    for i, moment in enumerate(moments):
+        out = tmp_path / f"out-{i}"
         shutil.copytree(old, out)
         process = subprocess.Popen(_command(DATA, out), cwd=ROOT, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
-        time.sleep(delay)
+        if callable(moment):
+            while process.poll() is None and not moment(out):
+                time.sleep(0.0005)
+        else:
+            time.sleep(moment)
         process.send_signal(signal.SIGKILL)
         process.wait()
         is_old = tree_hash(out / "2021") == old_hash
-        assert is_old or whole_edition_from(out / "2021", DATA), f"mixed edition after a kill at {delay:.2f} s"
+        assert is_old or whole_edition_from(out / "2021", DATA), f"mixed edition after kill {i}"
         index = (out / "index.html").read_bytes()
         assert index == old_index or b"<html" in index and index.rstrip().endswith(b"</html>")
         seen.append("old" if is_old else "new")
