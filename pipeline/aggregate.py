@@ -45,20 +45,9 @@ def projects_by_call(bandi: pd.DataFrame, progetti: pd.DataFrame) -> pd.DataFram
     return frame
 
 
-def meeting_facilitators(incontri: pd.DataFrame, gruppi: pd.DataFrame) -> pd.Series:
-    """Who led each meeting: its own `facilitatore`, else its group's (so a
-    group that changes facilitator later does not rewrite its past meetings,
-    as long as they name who led them)."""
-    of_group = incontri["gruppo"].map(dict(zip(gruppi["gruppo"], gruppi["facilitatore"])))
-    own = incontri["facilitatore"]
-    return own.where(own.notna(), of_group).rename("facilitatore")
-
-
 def meetings_by_theme(meetings: pd.DataFrame, temi: pd.DataFrame) -> pd.DataFrame:
     """Per theme, in `temi` order: meetings, groups that met on it, the
-    distinct facilitators who led those meetings, the first meeting's date.
-    `meetings` carries each meeting's own facilitator (see
-    `meeting_facilitators`)."""
+    distinct facilitators who led those meetings, the first meeting's date."""
     grouped = meetings.groupby("tema")
     frame = pd.DataFrame({
         "incontri": grouped.size(),
@@ -133,7 +122,6 @@ class Figures:
 def summarise(data: Dataset, reference: date) -> Figures:
     """All the figures of an edition, from its checked records."""
     meetings = counted_meetings(data.incontri, reference)
-    meetings = meetings.assign(facilitatore=meeting_facilitators(meetings, data.gruppi))
     per_bando = projects_by_call(data.bandi, data.progetti)
     return Figures(
         tab=groups_table(data.bandi, data.gruppi),

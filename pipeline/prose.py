@@ -41,9 +41,10 @@ def meetings_and_modes(meetings: int, first: date, modes: dict[str, int], contex
     if len(modes) == 1:
         (mode,) = modes
         return f"Gli incontri sono cominciati a {when} e si sono svolti tutti {MODE[mode]}{tail}."
+    how_many = {m: "uno" if n == 1 else fmt.number(n) for m, n in modes.items()}
     (mode, n), *rest = modes.items()
-    lead = f"uno si è svolto {MODE[mode]}" if n == 1 else f"{fmt.number(n)} si sono svolti {MODE[mode]}"
-    parts = [lead] + [f"{fmt.number(k)} {MODE[m]}" for m, k in rest]
+    lead = f"uno si è svolto {MODE[mode]}" if n == 1 else f"{how_many[mode]} si sono svolti {MODE[mode]}"
+    parts = [lead] + [f"{how_many[m]} {MODE[m]}" for m, _ in rest]
     return f"Gli incontri sono cominciati a {when}; {fmt.join(parts)}{tail}."
 
 
@@ -137,12 +138,15 @@ class Change:
 
     @property
     def percentuale(self) -> int | float | None:
-        """The change in per cent as printed: whole numbers, one decimal
-        below 1%; None when the previous figure is 0."""
+        """The change in per cent as printed: a whole number, or one decimal
+        where rounding would say "no change" or "all gone" when neither is
+        true (+0,4%, −99,7%); None when the previous figure is 0."""
         if not self.precedente:
             return None
         pct = 100 * self.variazione / self.precedente
-        return round(pct, 1) if 0 < abs(pct) < 1 else round(pct)
+        whole = round(pct)
+        misleading = (whole == 0 and self.variazione) or (whole == -100 and self.attuale)
+        return round(pct, 1) if misleading else whole
 
     @property
     def peso(self) -> float:
