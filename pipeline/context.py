@@ -164,7 +164,7 @@ class Context:
     testo: dict  # the edition's editable prose
     # Each sentence's figures, named for what they count (see cifre.json).
     anno_avvio: int | None  # year of the first counted meeting
-    primo_anno: bool  # the edition reports the first year of the experiment
+    primo_anno: bool  # the edition reports the experiment's first year (see first_year)
     incontri: int  # meetings counted (dated on or before the reference date)
     incontri_esclusi: int  # meetings dated after it
     frase_incontri: str | None  # when the meetings began and how they were held (None: no meeting)
@@ -285,6 +285,13 @@ def figures_json(edition: Edition, figures: Figures, comparison: tuple[int, pd.D
     }
 
 
+def first_year(start: date) -> int:
+    """The experiment's first year, from its first meeting: that meeting's
+    year, or the next one when the meetings began in the last quarter (the
+    initiative began in November 2020: 2021 was its first year)."""
+    return start.year + (start.month >= 10)
+
+
 def make(edition: Edition, ente: Organisation, figures: Figures, charts: list[Chart],
          publication: date, comparison: tuple[int, pd.DataFrame] | None = None,
          site: Site | None = None, inputs: tuple[InputFile, ...] = ()) -> Context:
@@ -309,7 +316,7 @@ def make(edition: Edition, ente: Organisation, figures: Figures, charts: list[Ch
         titolo=f"{sezione.numero} {sezione.titolo}",
         testo=edition.testo,
         anno_avvio=start.year if start else None,
-        primo_anno=start is None or edition.anno - start.year <= 1,
+        primo_anno=start is None or edition.anno <= first_year(start),
         incontri=figures.incontri,
         incontri_esclusi=figures.incontri_esclusi,
         frase_incontri=prose.meetings_and_modes(figures.incontri, start, modes,
