@@ -8,7 +8,6 @@ edition's editable prose), never typed into a template.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from dataclasses import dataclass
 from datetime import date
@@ -21,6 +20,7 @@ from . import prose
 from .aggregate import TOTAL, Figures
 from .charts import Chart, inline
 from .edition import Edition, Organisation, Section, editions_in
+from .publish import edition_manifest, published_file
 
 AREA_NAME = {"Nord": "Nord", "Centro": "Centro", "Sud e Isole": "Sud e Isole",
              "Multiregionale": "progetti multiregionali"}
@@ -363,7 +363,7 @@ class Site:
 
 
 def _published(out_dir: Path, year: int) -> bool:
-    return (out_dir / str(year) / "manifest.json").is_file()
+    return edition_manifest(out_dir / str(year)) is not None
 
 
 def site(editions: dict[int, Edition], building: set[int], out_dir: Path) -> Site:
@@ -423,10 +423,19 @@ def index_entries(out_dir: Path) -> tuple[IndexEntry, ...]:
     manifests; a folder without a readable manifest is not listed."""
     entries = []
     for year in sorted(editions_in(out_dir), reverse=True):
+        folder = out_dir / str(year)
+        manifest = edition_manifest(folder)  # a folder the pipeline did not write is not listed
+        if manifest is None:
+            continue
         try:
-            e = json.loads((out_dir / str(year) / "manifest.json").read_text("utf-8"))["edizione"]
-            entries.append(IndexEntry(e["anno"], f"{e['sezione']} {e['titolo']}", e["parte"],
-                                      date.fromisoformat(e["data_riferimento"]), e["pagina"], e["pdf"], e["csv"]))
-        except (OSError, ValueError, KeyError, TypeError):
-            continue  # not an edition this pipeline published (or edited by hand): not listed
+            e = manifest["edizione"]
+            # Links only to files that exist there, as relative paths (a
+            # manifest is data: never a scheme or a way out of the folder).
+            links = [published_file(folder, manifest, e[key]) for key in ("pagina", "pdf", "csv")]
+            if e["anno"] != year or None in links or not published_file(folder, manifest, "dati/cifre.json"):
+                continue
+            entries.append(IndexEntry(year, f"{e['sezione']} {e['titolo']}", str(e["parte"]),
+                                      date.fromisoformat(e["data_riferimento"]), *links))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            continue  # edited by hand: not listed
     return tuple(entries)
