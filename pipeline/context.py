@@ -89,6 +89,7 @@ class ComparisonRow:
     precedente: int
     attuale: int
     variazione: int
+    percentuale: int | float | None  # the change in per cent, as printed (None: from 0)
 
 
 @dataclass(frozen=True)
@@ -114,9 +115,10 @@ def _comparison(comparison: tuple[int, pd.DataFrame] | None) -> ComparisonView |
     if comparison is None:
         return None
     year, frame = comparison
-    rows = tuple(ComparisonRow(label.capitalize(), int(r.precedente), int(r.attuale), int(r.variazione))
-                 for label, r in frame.iterrows())
-    return ComparisonView(year, prose.comparison(year, _changes(frame)), rows)
+    changes = _changes(frame)
+    rows = tuple(ComparisonRow(label.capitalize(), int(r.precedente), int(r.attuale), int(r.variazione), c.percentuale)
+                 for (label, r), c in zip(frame.iterrows(), changes))
+    return ComparisonView(year, prose.comparison(year, changes), rows)
 
 
 @dataclass(frozen=True)

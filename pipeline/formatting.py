@@ -50,6 +50,14 @@ def change(value: int) -> str:
     return "0"
 
 
+def percent_change(value: int | float | None) -> str:
+    """Signed change in per cent: `+133%`, `−98%`, `+0,4%`; `–` when there
+    is none to give (the figure it would be relative to is 0)."""
+    if value is None:
+        return "–"
+    return f"{change(value)}%"
+
+
 def join(items) -> str:
     """Natural Italian list (Babel's list patterns): `A`, `A e B`, `A, B e C`."""
     items = [str(i) for i in items]
@@ -70,5 +78,6 @@ FILTERS = {
     "conta": count,
     "elenco": join,
     "variazione": change,
+    "percentuale": percent_change,
     "tipo": typeset,
 }

@@ -156,12 +156,6 @@ class Change:
         return abs(self.variazione) / self.precedente
 
 
-def signed_percent(value: int | float) -> str:
-    """`+133%`, `−98%`, `+0,4%` (typographic minus)."""
-    sign = "+" if value > 0 else "\u2212" if value < 0 else ""
-    return f"{sign}{fmt.number(abs(value))}%"
-
-
 def comparison(year: int, changes: tuple[Change, ...]) -> str:
     """One sentence on the change from the previous edition: the largest
     relative change first (the table holds every figure), then whether the
@@ -171,7 +165,7 @@ def comparison(year: int, changes: tuple[Change, ...]) -> str:
         return f"Rispetto al {year} le cifre principali sono rimaste invariate."
     top = max(moved, key=lambda c: c.peso)  # first of the largest, in table order
     verb = "cresciuti" if top.variazione > 0 else "diminuiti"
-    pct = f" ({signed_percent(top.percentuale)})" if top.percentuale is not None else ""
+    pct = f" ({fmt.percent_change(top.percentuale)})" if top.percentuale is not None else ""
     sentence = (f"Rispetto al {year} la variazione più ampia riguarda {top.nome}, {verb} "
                 f"da {fmt.number(top.precedente)} a {fmt.number(top.attuale)}{pct}")
     others = [c for c in changes if c is not top]

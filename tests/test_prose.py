@@ -146,6 +146,11 @@ def test_lettered(titles, expected):
     assert prose.lettered(titles) == expected
 
 
+def test_percent_change_as_the_table_prints_it():
+    assert [formatting.percent_change(v) for v in (133, -99.7, 0.4, 0, None)] == ["+133%", "\u221299,7%", "+0,4%",
+                                                                                   "0%", "–"]
+
+
 def test_lists_come_from_babel():
     assert formatting.join(["A", "B", "C"]) == "A, B e C"
     assert formatting.join(["A", "B"]) == "A e B"
