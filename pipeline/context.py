@@ -36,6 +36,16 @@ class TableView:
 
 
 @dataclass(frozen=True)
+class ChartTable:
+    """The numbers a chart plots, as its data table and CSV file show them."""
+
+    intestazione: str  # heading of the first column
+    colonne: tuple[str, ...]  # headings of the value columns
+    righe: tuple[tuple[str, str, tuple[int, ...]], ...]  # (as the table reads, as the CSV writes, values)
+    totale: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class ChartView:
     file: str  # path relative to the edition's folder
     numero: int
@@ -43,6 +53,9 @@ class ChartView:
     alt: str
     svg: str  # the file's content (the PDF embeds it)
     inline: str  # the same drawing as markup for the web page
+    inline_telefono: str  # drawn for a phone's column
+    tabella: ChartTable
+    file_dati: str  # the CSV file of its data
 
 
 @dataclass(frozen=True)
@@ -223,6 +236,20 @@ def _alt_months(per_month: pd.Series) -> str:
             f"({fmt.number(int(per_month.max()))}).")
 
 
+def _chart_table(chart: Chart) -> ChartTable:
+    data = chart.data
+    if isinstance(data.index, pd.PeriodIndex):  # months: "novembre 2020" in the table, "2020-11" in the CSV
+        keys = [(fmt.month(p.to_timestamp().date()), str(p)) for p in data.index]
+    else:
+        keys = [(str(label), str(label)) for label in data.index]
+    return ChartTable(
+        intestazione=str(data.index.name),
+        colonne=tuple(str(c) for c in data.columns),
+        righe=tuple((shown, key, tuple(int(v) for v in row)) for (shown, key), row in zip(keys, data.to_numpy())),
+        totale=tuple(int(v) for v in data.sum(axis=0)),
+    )
+
+
 def _charts(charts: list[Chart], figures: Figures, edition: Edition) -> tuple[ChartView, ...]:
     captions = {
         "gruppi-per-area": ("Gruppi attivati per macro-area e bando", lambda: _alt_groups(figures.tab, figures.per_area)),
@@ -233,7 +260,9 @@ def _charts(charts: list[Chart], figures: Figures, edition: Edition) -> tuple[Ch
     for number, chart in enumerate(charts, start=1):
         caption, alt = captions[chart.name]
         views.append(ChartView(file=f"grafici/{chart.name}.svg", numero=number, didascalia=caption,
-                               alt=alt(), svg=chart.svg, inline=inline(chart.svg, f"graf{number}-")))
+                               alt=alt(), svg=chart.svg, inline=inline(chart.svg, f"graf{number}-"),
+                               inline_telefono=inline(chart.svg_telefono, f"graf{number}t-"),
+                               tabella=_chart_table(chart), file_dati=f"dati/grafico-{number}.csv"))
     return tuple(views)
 
 
@@ -310,6 +339,7 @@ def make(edition: Edition, ente: Organisation, figures: Figures, charts: list[Ch
     groups_per_call = figures.tab.drop(index=TOTAL)[TOTAL]
     modes = {m: int(n) for m, n in figures.per_modalita.items() if n}
     titles = tuple(cycle_titles.values())
+    grafici = _charts(charts, figures, edition)
     return Context(
         anno=edition.anno,
         data_riferimento=edition.data_riferimento,
@@ -339,11 +369,12 @@ def make(edition: Edition, ente: Organisation, figures: Figures, charts: list[Ch
         if titles and figures.gruppi else None,
         temi_extra=_extra_themes(themes),
         tabella=_table(sezione, figures.tab),
-        grafici=_charts(charts, figures, edition),
+        grafici=grafici,
         cifre=figures_json(edition, figures, comparison, partial),
         file_pdf=sezione.pdf,
         file_dati=((f"Tab {sezione.tabella} (CSV)", sezione.tabella_csv),
-                   ("Tutte le cifre (JSON)", "dati/cifre.json")),
+                   ("Tutte le cifre (JSON)", "dati/cifre.json"))
+                  + tuple((f"Dati del Graf. {g.numero} (CSV)", g.file_dati) for g in grafici),
         pubblicazione=publication,
         confronto=_comparison(comparison),
         navigazione=navigation(site or Site({edition.anno: edition}, frozenset({edition.anno})), edition, ente),

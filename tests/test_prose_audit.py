@@ -406,9 +406,11 @@ def _masked(text: str, records: Records) -> tuple[str, list[str], list[str]]:
 
 def paragraphs(page_html: str) -> list[str]:
     """The section's running text as a reader gets it: paragraphs and list
-    items of the article, without its heading, tables and figures."""
+    items of the article, without its heading, tables, figures and the
+    charts' data."""
     article = re.search(r"<article\b.*?</article>", page_html, re.S).group(0)
-    article = re.sub(r"<header\b.*?</header>|<figure\b.*?</figure>", " ", article, flags=re.S)
+    article = re.sub(r"<header\b.*?</header>|<figure\b.*?</figure>|<details\b.*?</details>", " ", article,
+                     flags=re.S)
     blocks = re.findall(r"<(p|li|h2)\b[^>]*>(.*?)</\1>", article, re.S)
     return [re.sub(r"\s+", " ", html.unescape(re.sub(r"<[^>]+>", "", body)).replace("\u00a0", " ")).strip()
             for _, body in blocks]
