@@ -31,8 +31,9 @@ serve: $(VENV)/.stamp-runtime system-libs ## anteprima nel browser che si aggior
 test: $(VENV)/.stamp-test system-libs browser ## esegue tutti i test (anche nel browser, con Chromium)
 	@$(PY) -m pytest
 
-screenshots: report $(VENV)/.stamp-test browser ## rigenera le immagini in docs/ (pagine a 390 e 1280 px, ogni pagina dei PDF; anche un'edizione di prova con 40 bandi)
+screenshots: report $(VENV)/.stamp-test browser ## rigenera le immagini in docs/ (pagine a 390 e 1280 px, ogni pagina dei PDF, un'edizione di prova con 40 bandi, l'anteprima con un errore)
 	@$(PY) scripts/screenshots.py --out output --docs docs --stress
+	@$(PY) scripts/anteprima.py --docs docs
 
 bench: $(VENV)/.stamp-runtime system-libs ## misura i tempi (mediane): bench/risultati.md e bench/risultati-anteprima.md
 	@$(PY) bench/benchmark.py

@@ -241,3 +241,32 @@ def test_template_mistakes_are_reported_with_file_and_line(tmp_path, monkeypatch
     [problem] = raised.value.problems
     assert (problem.path, problem.line) == ("prova.html.j2", line)
     assert detail in problem.message
+
+
+def test_the_open_page_reloads_itself_at_the_same_place(data_copy, tmp_path):
+    """In Chromium: a save reloads the open page by itself, scrolled where
+    the reader was."""
+    chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    if not Path(chromium).is_file():
+        pytest.skip(f"Chromium non trovato in {chromium}: `make test` da root lo installa")
+    sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright non installato (`make test`)")
+    server = _Server(data_copy, tmp_path / "anteprima", tmp_path, _free_port())
+    try:
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=chromium, headless=True,
+                                        args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
+            page = browser.new_page(viewport={"width": 1280, "height": 700})
+            page.goto(server.url + PAGE_2021)
+            page.evaluate("window.scrollTo(0, 1500)")
+            before = page.evaluate("window.scrollY")
+            assert before > 1000
+            toml = data_copy / "2021" / "edizione.toml"
+            toml.write_text(toml.read_text("utf-8").replace("Nel suo primo anno", "Nel suo anno d’esordio"),
+                            "utf-8")
+            page.wait_for_function("document.body.innerText.includes('anno d’esordio')", timeout=WAIT * 1000)
+            page.wait_for_load_state("load")
+            page.wait_for_function(f"Math.abs(window.scrollY - {before}) < 2", timeout=5000)
+            browser.close()
+    finally:
+        server.proc.send_signal(signal.SIGINT)
+        assert server.proc.wait(timeout=WAIT) == 0
