@@ -147,6 +147,7 @@ class InputFile:
     path: str  # relative to the data folder's parent, with forward slashes
     sha256: str
     rows: int | None  # records read (None for a settings file)
+    foglio: str = ""  # the sheet, when the file is a workbook
 
 
 @dataclass(frozen=True)
@@ -368,7 +369,7 @@ def inputs(edition: Edition, data_dir: Path, tables: dict) -> tuple[InputFile, .
         return Path(os.path.relpath(p, data_dir.parent)).as_posix()
     settings = [InputFile(rel(p), hashlib.sha256(p.read_bytes()).hexdigest(), None)
                 for p in (edition.folder / "edizione.toml", data_dir / "ente.toml")]
-    return tuple(settings + [InputFile(rel(t.path), t.sha256, t.rows) for t in tables.values()])
+    return tuple(settings + [InputFile(rel(t.path), t.sha256, t.rows, t.sheet) for t in tables.values()])
 
 
 @dataclass(frozen=True)

@@ -97,7 +97,8 @@ def manifest(ctx: Context, files: dict[str, bytes]) -> bytes:
         "edizione": {"anno": ctx.anno, "sezione": s.numero, "titolo": s.titolo, "parte": s.parte,
                      "tabella": s.tabella, "data_riferimento": ctx.data_riferimento.isoformat(),
                      "pagina": s.pagina, "pdf": s.pdf, "csv": s.tabella_csv},
-        "input": [{"path": i.path, "sha256": i.sha256, "rows": i.rows} for i in ctx.ingressi],
+        "input": [{"path": i.path, **({"foglio": i.foglio} if i.foglio else {}), "sha256": i.sha256,
+                   "rows": i.rows} for i in ctx.ingressi],
         "output": [{"path": k, "sha256": hashlib.sha256(v).hexdigest()} for k, v in sorted(files.items())],
         "versioni": _versions(),
     }

@@ -110,3 +110,7 @@ REFERENCES = (
 )
 
 TABLE_BY_NAME = {t.name: t for t in TABLES}
+
+# Instead of the CSV files (never beside them), an edition folder may hold
+# one workbook with a sheet per table, named as the table.
+WORKBOOK = "dati.xlsx"
