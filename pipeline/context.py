@@ -336,6 +336,8 @@ def make(edition: Edition, ente: Organisation, figures: Figures, charts: list[Ch
         cifre=figures_json(edition, figures, comparison),
         file_pdf=sezione.pdf,
         file_dati=((f"Tab {sezione.tabella} (CSV)", sezione.tabella_csv),
+                   ("Tutte le tabelle (Excel)", sezione.xlsx),
+                   ("Tutte le tabelle (ODS, formato aperto)", sezione.ods),
                    ("Tutte le cifre (JSON)", "dati/cifre.json"))
                   + tuple((f"Dati del Graf. {g.numero} (CSV)", g.file_dati) for g in grafici),
         pubblicazione=publication,

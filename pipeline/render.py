@@ -21,7 +21,7 @@ from typing import Callable
 
 import pandas as pd
 
-from . import formatting
+from . import formatting, spreadsheets
 from .context import ChartView, Context, IndexEntry
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -74,7 +74,8 @@ def pdf(ctx: Context, variant: str | None = "pdf/ua-1") -> bytes:
 
 
 def _csv(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(lineterminator="\n").encode("utf-8")
+    """UTF-8 with a BOM: without it Excel reads the accents wrong."""
+    return frame.to_csv(lineterminator="\n").encode("utf-8-sig")
 
 
 def table_csv(ctx: Context) -> bytes:
@@ -144,6 +145,7 @@ def edition_files(ctx: Context, pdf_variant: str | None = "pdf/ua-1",
     for g in ctx.grafici:
         files[g.file] = g.svg.encode("utf-8")
         files[g.file_dati] = chart_csv(g)
+    files.update(spreadsheets.files(ctx))
     files.update(_assets())
     files[ctx.sezione.pagina] = stage("html", html_page, ctx, {k: size(len(v)) for k, v in files.items()})
     files["manifest.json"] = manifest(ctx, files)
