@@ -29,7 +29,10 @@ class Column:
     """One column of an input file.
 
     kind: "code" and "text" (strings), "int", "date", "choice" (one of
-    `choices`), "region" (a key of REGION_AREA).
+    `choices`), "region" (a key of REGION_AREA). `note`: what the column
+    means, for the analysts' instructions; `suggested`: an open set whose
+    values repeat (names): the workbook offers the values already used,
+    without refusing new ones.
     """
 
     name: str
@@ -38,6 +41,8 @@ class Column:
     unique: bool = False
     choices: tuple[str, ...] = ()
     minimum: int | None = None
+    note: str = ""
+    suggested: bool = False
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,7 @@ class Table:
 
     name: str
     columns: tuple[Column, ...]
+    description: str = ""  # what its rows are, for the analysts' instructions
 
     @property
     def file(self) -> str:
@@ -69,36 +75,41 @@ class Reference:
 
 TABLES = (
     Table("bandi", (
-        Column("bando", "code", unique=True),
-        Column("nome", "text"),
-        Column("anno", "int", minimum=1900),
-    )),
+        Column("bando", "code", unique=True, note="per esempio PI2016"),
+        Column("nome", "text", note="per esempio Prima Infanzia"),
+        Column("anno", "int", minimum=1900, note="in tabella il bando si chiama “nome anno”: Prima Infanzia 2016"),
+    ), "i bandi, nell’ordine in cui compaiono in tabella"),
     Table("temi", (
-        Column("tema", "code", unique=True),
+        Column("tema", "code", unique=True, note="per esempio COVID19"),
         Column("titolo", "text"),
-        Column("ciclo", "int", required=False, minimum=1),
-    )),
+        Column("ciclo", "int", required=False, minimum=1,
+               note="posizione del tema nel ciclo che ogni gruppo dovrebbe percorrere (1, 2, …); "
+                    "vuoto per i temi di approfondimento fuori dal ciclo"),
+    ), "i temi degli incontri"),
     Table("gruppi", (
-        Column("gruppo", "code", unique=True),
+        Column("gruppo", "code", unique=True, note="per esempio PI-NORD"),
         Column("bando", "code"),
         Column("area", "choice", choices=AREAS),
-        Column("facilitatore", "text"),
-    )),
+        Column("facilitatore", "text", suggested=True, note="nome e cognome, scritto sempre allo stesso modo"),
+    ), "le comunità di pratiche"),
     Table("progetti", (
         Column("progetto", "code", unique=True),
         Column("bando", "code"),
         Column("titolo", "text"),
-        Column("regione", "region"),
-        Column("gruppo", "code", required=False),
-    )),
+        Column("regione", "region", note="maiuscole, apostrofi e trattini non contano"),
+        Column("gruppo", "code", required=False,
+               note="vuoto se il progetto non è in nessuna comunità; altrimenti un gruppo dello stesso bando, "
+                    "nella cui macro-area si trova la regione del progetto"),
+    ), "i progetti finanziati"),
     Table("incontri", (
-        Column("incontro", "code", unique=True),
+        Column("incontro", "code", unique=True, note="per esempio INC-001"),
         Column("gruppo", "code"),
-        Column("data", "date"),
+        Column("data", "date", note="gli incontri dopo la data di riferimento non sono conteggiati"),
         Column("tema", "code"),
         Column("modalita", "choice", choices=MODES),
-        Column("partecipanti", "int", required=False, minimum=0),
-    )),
+        Column("partecipanti", "int", required=False, minimum=0,
+               note="scritto senza separatore delle migliaia; vuoto conta zero"),
+    ), "gli incontri dei gruppi"),
 )
 
 REFERENCES = (
