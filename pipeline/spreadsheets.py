@@ -24,6 +24,7 @@ only when a file is written.
 from __future__ import annotations
 
 import io
+import math
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -213,9 +214,27 @@ def workbook(ctx: Context) -> Workbook:
                     tables=(contents, notes_table, *tables))
 
 
+COVER_WIDTH = 85  # characters: the cover's one column (as gptables)
+LINE_HEIGHT = 15  # points: one line of text at the default size
+
+
 def _width(texts) -> float:
     """A column width (in characters) that fits its longest entry, within reason."""
     return min(max((len(str(t)) for t in texts), default=8) + 2, 80)
+
+
+def _widths(table: Table) -> list[float]:
+    widths = [_width([h, *(v[i] for v in table.rows)]) for i, h in enumerate(table.header)]
+    widths[0] = max(widths[0], 24)
+    return widths
+
+
+def _fit_row(sheet, row: int, cells: list[tuple[str, float]]) -> None:
+    """Make a row tall enough for its wrapped text: Excel grows rows on its
+    own, but other programs show the height the file states."""
+    lines = max((math.ceil(len(text) / max(width - 2, 1)) for text, width in cells), default=1)
+    if lines > 1:
+        sheet.set_row(row, LINE_HEIGHT * lines)
 
 
 def _fixed_zip(data: bytes, when: date) -> bytes:
@@ -257,9 +276,10 @@ def xlsx(book: Workbook) -> bytes:
         row += 1
         for line in lines:
             cover.write_string(row, 0, line, text)
+            _fit_row(cover, row, [(line, COVER_WIDTH)])
             row += 1
         row += 1
-    cover.set_column(0, 0, 100)
+    cover.set_column(0, 0, COVER_WIDTH)
 
     for table in book.tables:
         sheet = wb.add_worksheet(table.sheet)
@@ -271,6 +291,7 @@ def xlsx(book: Workbook) -> bytes:
         sheet.add_table(top, 0, bottom, len(table.header) - 1, {
             "name": table.name, "style": None, "autofilter": False,
             "columns": [{"header": h, "header_format": header} for h in table.header]})
+        widths = _widths(table)
         for r, values in enumerate(table.rows, start=top + 1):
             for col, value in enumerate(values):
                 if isinstance(value, int):
@@ -279,9 +300,9 @@ def xlsx(book: Workbook) -> bytes:
                     sheet.write_url(r, col, f"internal:'{value}'!A1", link, string=value,
                                     tip=f"Vai al foglio {value}")
                 else:
-                    sheet.write_string(r, col, value, text if col else None)
-        widths = [_width([h, *(v[i] for v in table.rows)]) for i, h in enumerate(table.header)]
-        widths[0] = max(widths[0], 24)
+                    sheet.write_string(r, col, value, text)
+            _fit_row(sheet, r, [(v, w) for v, w in zip(values, widths) if isinstance(v, str)])
+        _fit_row(sheet, top, list(zip(table.header, widths)))
         for col, w in enumerate(widths):
             sheet.set_column(col, col, w)
     wb.close()
@@ -293,6 +314,7 @@ def ods(book: Workbook) -> bytes:
     and every program that reads the open format."""
     from odf import dc, meta
     from odf.element import Element
+    from odf.number import Number, NumberStyle
     from odf.opendocument import OpenDocumentSpreadsheet
     from odf.style import Style, TableCellProperties, TableColumnProperties, TextProperties
     from odf.table import Table as OdsTable
@@ -312,14 +334,21 @@ def ods(book: Workbook) -> bytes:
     doc.meta.addElement(meta.CreationDate(text=stamp))
     doc.meta.addElement(dc.Date(text=stamp))
 
-    def cell_style(name: str, **text) -> Style:
+    def cell_style(name: str, wrap: bool = True, **text) -> Style:
         style = Style(name=name, family="table-cell")
         style.addElement(TextProperties(**text))
-        style.addElement(TableCellProperties(wrapoption="wrap"))
+        style.addElement(TableCellProperties(wrapoption="wrap" if wrap else "no-wrap", verticalalign="top"))
         doc.automaticstyles.addElement(style)
         return style
-    title = cell_style("titolo", fontweight="bold", fontsize="15pt")
+    title = cell_style("titolo", wrap=False, fontweight="bold", fontsize="15pt")  # spills over, as in Excel
+    line = cell_style("riga", wrap=False)  # the text between title and table spills over too
     heading = cell_style("intestazione", fontweight="bold")
+    plain = cell_style("testo")
+    grouped = NumberStyle(name="intero")  # 1.708, as "#,##0" in the xlsx
+    grouped.addElement(Number(decimalplaces="0", grouping="true", minintegerdigits="1"))
+    doc.automaticstyles.addElement(grouped)
+    whole = Style(name="numero", family="table-cell", datastylename=grouped)
+    doc.automaticstyles.addElement(whole)
     widths: dict[float, Style] = {}
 
     def column(width: float) -> TableColumn:
@@ -331,14 +360,14 @@ def ods(book: Workbook) -> bytes:
         return TableColumn(stylename=widths[width])
 
     def text_cell(value: str, style=None, href: str | None = None) -> TableCell:
-        cell = TableCell(valuetype="string", stylename=style) if style else TableCell(valuetype="string")
+        cell = TableCell(valuetype="string", stylename=style or plain)
         paragraph = P()
         paragraph.addElement(A(type="simple", href=href, text=value)) if href else paragraph.addText(value)
         cell.addElement(paragraph)
         return cell
 
     def number_cell(value: int) -> TableCell:
-        cell = TableCell(valuetype="float", value=str(value))
+        cell = TableCell(valuetype="float", value=str(value), stylename=whole)
         cell.addElement(P(text=str(value)))
         return cell
 
@@ -349,7 +378,7 @@ def ods(book: Workbook) -> bytes:
         parent.addElement(row)
 
     cover = OdsTable(name="Copertina")
-    cover.addElement(column(100))
+    cover.addElement(column(COVER_WIDTH))
     add_row(cover, [text_cell(book.cover.title, title)])
     add_row(cover, [])
     for name, lines in book.cover.sections:
@@ -361,13 +390,11 @@ def ods(book: Workbook) -> bytes:
 
     for table in book.tables:
         sheet = OdsTable(name=table.sheet)
-        sizes = [_width([h, *(v[i] for v in table.rows)]) for i, h in enumerate(table.header)]
-        sizes[0] = max(sizes[0], 24)
-        for w in sizes:
+        for w in _widths(table):
             sheet.addElement(column(w))
         add_row(sheet, [text_cell(table.title, title)])
-        for line in table.lines:
-            add_row(sheet, [text_cell(line)])
+        for text in table.lines:
+            add_row(sheet, [text_cell(text, line)])
         header_rows = TableHeaderRows()  # the header row, marked as such
         add_row(header_rows, [text_cell(h, heading) for h in table.header])
         sheet.addElement(header_rows)
