@@ -13,7 +13,7 @@ export CHROMIUM
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 
 .DEFAULT_GOAL := help
-.PHONY: help report check modello test bench screenshots clean system-libs browser
+.PHONY: help report check modello serve test bench screenshots clean system-libs browser
 
 help: ## elenca i comandi disponibili
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -28,6 +28,9 @@ check: $(VENV)/.stamp-runtime ## controlla soltanto i dati, senza generare nulla
 modello: $(VENV)/.stamp-runtime ## scrive data/raw/ANNO/dati.xlsx, il modello Excel da compilare (mai sovrascritto)
 	@test -n "$(ANNO)" || { echo "Indicare l’edizione: make modello ANNO=2024"; exit 2; }
 	@$(PY) -m pipeline modello --anno $(ANNO)
+
+serve: $(VENV)/.stamp-runtime system-libs ## anteprima nel browser che si aggiorna a ogni salvataggio (ANNO=…, PORTA=…)
+	@$(PY) -m pipeline serve $(if $(ANNO),--anno $(ANNO)) $(if $(PORTA),--port $(PORTA)) --pdf $(PDF)
 
 test: $(VENV)/.stamp-test system-libs browser ## esegue tutti i test (anche nel browser, con Chromium)
 	@$(PY) -m pytest
