@@ -29,10 +29,12 @@ class Column:
     """One column of an input file.
 
     kind: "code" and "text" (strings), "int", "date", "choice" (one of
-    `choices`), "region" (a key of REGION_AREA). `note`: what the column
-    means, for the analysts' instructions; `suggested`: an open set whose
-    values repeat (names): the workbook offers the values already used,
-    without refusing new ones.
+    `choices`), "region" (a key of REGION_AREA). `required`: no cell may be
+    empty; `in_header`: the header must name the column (when False, a file
+    without it reads as if every cell were empty, so older files keep
+    working). `note`: what the column means, for the analysts'
+    instructions; `suggested`: an open set whose values repeat (names): the
+    workbook offers the values already used, without refusing new ones.
     """
 
     name: str
@@ -41,6 +43,7 @@ class Column:
     unique: bool = False
     choices: tuple[str, ...] = ()
     minimum: int | None = None
+    in_header: bool = True
     note: str = ""
     suggested: bool = False
 
@@ -109,6 +112,8 @@ TABLES = (
         Column("modalita", "choice", choices=MODES),
         Column("partecipanti", "int", required=False, minimum=0,
                note="scritto senza separatore delle migliaia; vuoto conta zero"),
+        Column("facilitatore", "text", required=False, in_header=False, suggested=True,
+               note="chi ha condotto l’incontro; vuoto: il facilitatore del gruppo"),
     ), "gli incontri dei gruppi"),
 )
 

@@ -97,6 +97,12 @@ def _records(data_dir: Path, anno: int) -> tuple[dict[str, list[list]], str]:
     else:
         return {t.name: [] for t in TABLES}, ""
     dataset = validate.validate(_load_tables(read_from), None)  # raises InputError, shown as such
+    # A meeting's facilitator comes resolved (its own, else its group's):
+    # written only where it is not the group's, as the analyst would.
+    meetings = dataset.incontri.copy()
+    of_group = meetings["gruppo"].map(dict(zip(dataset.gruppi["gruppo"], dataset.gruppi["facilitatore"])))
+    meetings["facilitatore"] = meetings["facilitatore"].where(meetings["facilitatore"] != of_group)
+    dataset.incontri = meetings
     records = {}
     for spec in TABLES:
         frame = getattr(dataset, spec.name)
