@@ -33,6 +33,7 @@ from . import formatting as fmt
 from .context import Context
 
 ONE_TABLE = "Questo foglio contiene una tabella."
+NOT_APPLICABLE = "[z]"  # the guidance's shorthand for a value that cannot exist (a change from zero)
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class Table:
     title: str  # cell A1, with its [nota N] markers
     description: str  # what the table holds, as the contents sheet lists it
     header: tuple[str, ...]
-    rows: tuple[tuple[str | int, ...], ...]
+    rows: tuple[tuple[str | int | float, ...], ...]
     lines: tuple[str, ...] = (ONE_TABLE,)  # the text between the title and the table
     links: bool = False  # the first column names sheets: each cell links to its sheet
 
@@ -89,6 +90,9 @@ def _notes(ctx: Context) -> dict[str, str]:
                 "Sud e Isole. Multiregionale: gruppi di progetti attivi in più regioni.",
         "mesi": "I mesi senza incontri, tra il primo e l’ultimo, sono compresi con il valore 0.",
     }
+    if c["confronto"]:
+        notes["percentuale"] = (f"Variazione in per cento rispetto all’edizione precedente, arrotondata come nel "
+                                f"testo; {NOT_APPLICABLE} (non applicabile) quando il valore precedente è zero.")
     return notes
 
 
@@ -115,6 +119,7 @@ def workbook(ctx: Context) -> Workbook:
         ("Incontri", "incontri"),
         ("Incontri dopo la data di riferimento (non conteggiati)", "incontri_esclusi"),
         ("Partecipanti agli incontri", "partecipanti"),
+        ("Temi del ciclo che ogni gruppo dovrebbe percorrere", "temi_ciclo"),
         ("Gruppi che hanno trattato tutti i temi del ciclo", "gruppi_ciclo_completo"),
     )
     tables.append(Table(
@@ -167,13 +172,16 @@ def workbook(ctx: Context) -> Workbook:
 
     if c["confronto"]:
         prev = c["confronto"]["anno_precedente"]
-        rows = tuple((label, v["precedente"], v["attuale"], v["variazione"])
+        rows = tuple((label, v["precedente"], v["attuale"], v["variazione"],
+                      NOT_APPLICABLE if v["variazione_percentuale"] is None else v["variazione_percentuale"])
                      for label, v in c["confronto"].items() if label != "anno_precedente")
         tables.append(Table(
             "Confronto", "confronto",
-            f"Cifre principali: confronto con l’edizione {prev} {_marks(number, 'incontri', 'progetti', 'facilitatori')}",
+            f"Cifre principali: confronto con l’edizione {prev} "
+            + _marks(number, 'incontri', 'progetti', 'facilitatori', 'percentuale'),
             f"Cifre principali del {ctx.anno} a confronto con quelle del {prev}",
-            ("Indicatore", f"Bilancio sociale {prev}", f"Bilancio sociale {ctx.anno}", "Variazione"),
+            ("Indicatore", f"Bilancio sociale {prev}", f"Bilancio sociale {ctx.anno}", "Variazione",
+             "Variazione in per cento"),
             rows))
 
     contents = Table(
@@ -216,6 +224,10 @@ def workbook(ctx: Context) -> Workbook:
 
 COVER_WIDTH = 85  # characters: the cover's one column (as gptables)
 LINE_HEIGHT = 15  # points: one line of text at the default size
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _width(texts) -> float:
@@ -266,6 +278,7 @@ def xlsx(book: Workbook) -> bytes:
     text = wb.add_format({"text_wrap": True, "valign": "top"})
     header = wb.add_format({"bold": True, "text_wrap": True, "valign": "top"})
     whole = wb.add_format({"num_format": "#,##0"})
+    decimal = wb.add_format({"num_format": "#,##0.0"})
     link = wb.add_format({"font_color": "#0B57A4", "underline": 1})
 
     cover = wb.add_worksheet("Copertina")
@@ -294,8 +307,8 @@ def xlsx(book: Workbook) -> bytes:
         widths = _widths(table)
         for r, values in enumerate(table.rows, start=top + 1):
             for col, value in enumerate(values):
-                if isinstance(value, int):
-                    sheet.write_number(r, col, value, whole)
+                if _is_number(value):
+                    sheet.write_number(r, col, value, whole if isinstance(value, int) else decimal)
                 elif col == 0 and table.links:
                     sheet.write_url(r, col, f"internal:'{value}'!A1", link, string=value,
                                     tip=f"Vai al foglio {value}")
@@ -349,6 +362,11 @@ def ods(book: Workbook) -> bytes:
     doc.automaticstyles.addElement(grouped)
     whole = Style(name="numero", family="table-cell", datastylename=grouped)
     doc.automaticstyles.addElement(whole)
+    tenths = NumberStyle(name="decimale")  # 12,5, as "#,##0.0" in the xlsx
+    tenths.addElement(Number(decimalplaces="1", grouping="true", minintegerdigits="1"))
+    doc.automaticstyles.addElement(tenths)
+    decimal = Style(name="numero-decimale", family="table-cell", datastylename=tenths)
+    doc.automaticstyles.addElement(decimal)
     widths: dict[float, Style] = {}
 
     def column(width: float) -> TableColumn:
@@ -366,8 +384,8 @@ def ods(book: Workbook) -> bytes:
         cell.addElement(paragraph)
         return cell
 
-    def number_cell(value: int) -> TableCell:
-        cell = TableCell(valuetype="float", value=str(value), stylename=whole)
+    def number_cell(value: int | float) -> TableCell:
+        cell = TableCell(valuetype="float", value=str(value), stylename=whole if isinstance(value, int) else decimal)
         cell.addElement(P(text=str(value)))
         return cell
 
@@ -399,7 +417,7 @@ def ods(book: Workbook) -> bytes:
         add_row(header_rows, [text_cell(h, heading) for h in table.header])
         sheet.addElement(header_rows)
         for values in table.rows:
-            add_row(sheet, [number_cell(v) if isinstance(v, int) else
+            add_row(sheet, [number_cell(v) if _is_number(v) else
                             text_cell(v, href=f"#{v}.A1" if table.links and i == 0 else None)
                             for i, v in enumerate(values)])
         doc.spreadsheet.addElement(sheet)

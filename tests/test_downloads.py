@@ -63,7 +63,7 @@ def test_every_sheet_holds_exactly_the_figures_of_cifre_json(built, year, kind):
     main = tables["Cifre_principali"]
     assert dict(zip(main["Nome in cifre.json"], main["Valore"])) == {
         k: cifre[k] for k in main["Nome in cifre.json"]}
-    assert len(main) == 9
+    assert len(main) == 10
 
     tab = tables[f"Tab_{cifre['tabella']}"].set_index("Bando")
     assert {label: {c: int(v) for c, v in row.items()} for label, row in tab.iterrows()} == cifre["tabella_gruppi"]
@@ -91,8 +91,9 @@ def test_every_sheet_holds_exactly_the_figures_of_cifre_json(built, year, kind):
         frame = tables["Confronto"]
         prev = cifre["confronto"]["anno_precedente"]
         assert list(frame.columns) == ["Indicatore", f"Bilancio sociale {prev}", f"Bilancio sociale {year}",
-                                       "Variazione"]
-        assert {r[0]: {"precedente": int(r[1]), "attuale": int(r[2]), "variazione": int(r[3])}
+                                       "Variazione", "Variazione in per cento"]
+        assert {r[0]: {"precedente": int(r[1]), "attuale": int(r[2]), "variazione": int(r[3]),
+                       "variazione_percentuale": None if r[4] == "[z]" else r[4]}
                 for r in frame.itertuples(index=False)} == {
             k: v for k, v in cifre["confronto"].items() if k != "anno_precedente"}
 
@@ -234,3 +235,32 @@ def test_downloads_are_linked_from_the_page_with_sizes_and_listed_in_the_manifes
 def test_csv_files_start_with_a_bom(built):
     for name in ("dati/tab-21.csv", "dati/grafico-1.csv", "dati/grafico-2.csv"):
         assert (built / "2021" / name).read_bytes().startswith("\ufeff".encode()), name
+
+
+def test_a_change_from_zero_is_marked_not_applicable_and_explained():
+    """No empty cell stands for a missing value: a change in per cent from
+    zero is the guidance's [z], explained on the notes sheet."""
+    import copy
+    import dataclasses
+
+    from pipeline import aggregate, charts, context
+    from pipeline import build as build_module
+    from pipeline.edition import load_edition, load_organisation
+
+    from .conftest import DATA
+    edition, _ = load_edition(DATA, 2022)
+    previous, _ = load_edition(DATA, 2021)
+    ente, _ = load_organisation(DATA)
+    now = build_module.summarise_edition(edition, lambda line: None)
+    before = build_module.summarise_edition(previous, lambda line: None)
+    ctx = context.make(edition, ente, now.figures, charts.draw(now.figures, charts.cache_dir()),
+                       build_module.publication_date(edition), (2021, aggregate.compare(before.figures, now.figures)))
+    cifre = copy.deepcopy(ctx.cifre)
+    cifre["confronto"]["facilitatori"]["variazione_percentuale"] = None
+    book = spreadsheets.workbook(dataclasses.replace(ctx, cifre=cifre))
+    table = next(t for t in book.tables if t.sheet == "Confronto")
+    row = next(r for r in table.rows if r[0] == "facilitatori")
+    assert row[-1] == "[z]"
+    notes = next(t for t in book.tables if t.sheet == "Note")
+    marker = re.search(r"\[(nota \d+)\]$", table.title).group(1)
+    assert "[z] (non applicabile) quando il valore precedente è zero" in dict(notes.rows)[marker]
