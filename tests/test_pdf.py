@@ -306,6 +306,8 @@ def test_page_numbers_continue_the_volume(stress_built):
         assert len(number) == 1, (offset, [w for w in words if w[1] > height - MARGIN_PT])
         left_page = offset % 2 == 0
         assert (number[0][2] < width / 2) == left_page
+        header = [w for w in words if w[3] < MARGIN_PT]
+        assert bool(header) == (offset > 0), header  # the first page has the title block instead
 
 
 def test_header_cells_carry_scope(built, stress_built):
