@@ -89,6 +89,7 @@ def _print_problems(problems, header: str) -> None:
 
 def _template(data: Path, anno: int) -> int:
     """`modello`: write the edition's workbook and say what to do next."""
+    from .errors import display_path
     from .workbook_template import write
     written = write(data, anno)
     counts = ", ".join(f"{t} {n}" for t, n in written.rows.items())
@@ -104,8 +105,10 @@ def _template(data: Path, anno: int) -> int:
     return 0
 
 
-def problem_header(exc: InputError) -> str:
-    """The line above a failed build's problems (the preview shows it too)."""
+def problem_header(exc) -> str:
+    """The line above a failed build's problems, for an InputError (the
+    preview shows it too). errors.py is imported only past the no-op check:
+    its dataclasses cost an import."""
     from .errors import TemplateError
     n = len(exc.problems)
     what = "Modello non valido" if isinstance(exc, TemplateError) else "Dati non validi"
