@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import aggregate, charts, context, formatting, load, render, validate
-from .edition import Edition, Organisation, editions_in, load_edition, load_organisation
+from .edition import Edition, Organisation, edition_folders, load_edition, load_organisation
 from .errors import InputError, Problem, UsageError, display_path
 from .publish import check_target, clean_leftovers, locked, publish, publish_file
 from .schema import TABLES
@@ -127,7 +127,7 @@ def build(data_dir: Path = Path("data/raw"), out_dir: Path = Path("output"), yea
     index. Raises InputError (nothing written) or UsageError (an output
     folder the build must not write into, see `publish.check_target`;
     `adopt` accepts an existing folder it did not create)."""
-    available = editions_in(data_dir)
+    available, ignored = edition_folders(data_dir)
     if years:
         missing = [y for y in years if y not in available]
         if missing:
@@ -166,7 +166,7 @@ def build(data_dir: Path = Path("data/raw"), out_dir: Path = Path("output"), yea
         built.append(build_edition(
             editions[year], ente, data_dir, log, site, pdf_variant,
             summaries[year], (editions[prev], summaries[prev]) if prev else None))
-    result = BuildResult()
+    result = BuildResult(warnings=list(ignored))
     with locked(out_dir):
         check_target(out_dir, data_dir, [str(y) for y in years], adopt)  # again: another build may have run
         clean_leftovers(out_dir)
@@ -182,12 +182,12 @@ def build(data_dir: Path = Path("data/raw"), out_dir: Path = Path("output"), yea
 def check(data_dir: Path = Path("data/raw"), years: list[int] | None = None) -> list[Problem]:
     """Validate only (no charts, no rendering). Raises InputError or
     UsageError; returns the warnings."""
-    available = editions_in(data_dir)
+    available, ignored = edition_folders(data_dir)
     years = years or available
     if not years or any(y not in available for y in years):
         raise UsageError(f"nessuna cartella di edizione da controllare in {display_path(data_dir)}")
     ente, problems = load_organisation(data_dir)
-    warnings: list[Problem] = []
+    warnings: list[Problem] = list(ignored)
     for year in sorted(_with_previous(available, years)):
         edition, found = load_edition(data_dir, year)
         problems += found

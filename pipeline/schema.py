@@ -9,6 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 AREAS = ("Nord", "Centro", "Sud e Isole", "Multiregionale")
+
+# The plausible window of an edition's years and dates: Con i Bambini's fund,
+# and so any of its calls and meetings, starts in 2016; dates run to the end
+# of the year after the reference date (see validate.date_window).
+FIRST_YEAR = 2016
+LAST_YEAR = 2099
 MODES = ("online", "in presenza", "mista")
 
 # ISTAT macro-areas: Nord = Nord-ovest + Nord-est; Sud e Isole = Sud + Isole.
@@ -71,7 +77,7 @@ TABLES = (
     Table("bandi", (
         Column("bando", "code", unique=True),
         Column("nome", "text"),
-        Column("anno", "int", minimum=1900),
+        Column("anno", "int", minimum=FIRST_YEAR),
     )),
     Table("temi", (
         Column("tema", "code", unique=True),
