@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import Problem, display_path
-from .reading import MAX_CELL, MAX_COLUMNS, MAX_CSV_BYTES, read_input
+from .reading import MAX_CELL, MAX_CELLS, MAX_COLUMNS, MAX_CSV_BYTES, MAX_LINES, read_input
 
 _STRAY_QUOTE = ("virgolette nel mezzo di un testo: racchiudere il testo tra virgolette "
                 "e raddoppiare quelle interne (\"\") oppure toglierle")
@@ -122,6 +122,50 @@ def decode(data: bytes, shown: str) -> tuple[str | None, str, list[Problem]]:
     return text, encoding, []
 
 
+_CHUNK = 1 << 20  # bytes (or positions) per numpy step: bounds the temporaries
+
+
+def _count(arr: np.ndarray, byte: int) -> int:
+    """How many times `byte` occurs in `arr` (no temporary of the file's size)."""
+    return sum(int(np.count_nonzero(arr[i: i + _CHUNK] == byte)) for i in range(0, len(arr), _CHUNK))
+
+
+def _positions(arr: np.ndarray, byte: int) -> np.ndarray:
+    """Offsets of `byte` in `arr`, as int32 (files are under 2 GB), found a
+    chunk at a time so that no int64 array of the file's size is made."""
+    found = np.empty(_count(arr, byte), dtype=np.int32)
+    filled = 0
+    for i in range(0, len(arr), _CHUNK):
+        part = np.flatnonzero(arr[i: i + _CHUNK] == byte)
+        found[filled: filled + len(part)] = part + i
+        filled += len(part)
+    return found
+
+
+def _stray_quote(arr: np.ndarray, quotes: np.ndarray, delimiter: str) -> int:
+    """Index in `quotes` of the first quote in the middle of a word (neither
+    after nor before a delimiter, a line end or another quote), or -1."""
+    bounds = np.array([10, 34, ord(delimiter)], dtype=np.uint8)
+    last = len(arr) - 1
+    for i in range(0, len(quotes), _CHUNK):
+        chunk = quotes[i: i + _CHUNK]
+        before = np.where(chunk > 0, arr[np.maximum(chunk - 1, 0)], 10)
+        after = np.where(chunk < last, arr[np.minimum(chunk + 1, last)], 10)
+        stray = ~np.isin(before, bounds) & ~np.isin(after, bounds)
+        if stray.any():
+            return i + int(np.argmax(stray))
+    return -1
+
+
+def _outside_quotes(quotes: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Mask of `positions` preceded by an even number of quotes (outside
+    any quoted cell), a chunk at a time."""
+    mask = np.empty(len(positions), dtype=bool)
+    for i in range(0, len(positions), _CHUNK):
+        mask[i: i + _CHUNK] = (np.searchsorted(quotes, positions[i: i + _CHUNK]) & 1) == 0
+    return mask
+
+
 def _record_layout(raw: bytes, delimiter: str):
     """Where each CSV record starts and how many fields it has.
 
@@ -131,23 +175,20 @@ def _record_layout(raw: bytes, delimiter: str):
     counts, open_quote_line, oversize) where open_quote_line is the line of
     a quote that is never closed, minus the line of a quote in the middle
     of a word, or 0; oversize is (line, characters) of the first cell longer
-    than MAX_CELL characters, or None.
+    than MAX_CELL characters, or None. Positions are int32 and found in
+    chunks: memory stays a few bytes per delimiter, whatever the shape.
     """
     arr = np.frombuffer(raw, dtype=np.uint8)
-    newlines = np.flatnonzero(arr == 10)
-    quotes = np.flatnonzero(arr == 34)
+    newlines = _positions(arr, 10)
+    quotes = _positions(arr, 34)
     # A quote in the middle of a word (`Le "reti" nella`) neither opens nor
     # closes a cell: the parity rule below would misread the file, so it
     # is reported instead (Excel always writes `"Le ""reti"" nella"`).
+    stray = _stray_quote(arr, quotes, delimiter) if len(quotes) else -1
+    if stray >= 0:
+        return None, None, -int(np.searchsorted(newlines, quotes[stray]) + 1), None
     if len(quotes):
-        bounds = np.array([10, 34, ord(delimiter)], dtype=np.uint8)
-        before = np.where(quotes > 0, arr[np.maximum(quotes - 1, 0)], 10)
-        after = np.where(quotes < len(arr) - 1, arr[np.minimum(quotes + 1, len(arr) - 1)], 10)
-        stray = ~np.isin(before, bounds) & ~np.isin(after, bounds)
-        if stray.any():
-            return None, None, -int(np.searchsorted(newlines, quotes[np.argmax(stray)]) + 1), None
-    if len(quotes):
-        ends = newlines[np.searchsorted(quotes, newlines) % 2 == 0]
+        ends = newlines[_outside_quotes(quotes, newlines)]
         end_index = np.searchsorted(newlines, ends)  # which physical line each record ends on
     else:  # no quoted cell: every newline ends a record
         ends, end_index = newlines, np.arange(len(newlines))
@@ -158,9 +199,9 @@ def _record_layout(raw: bytes, delimiter: str):
     # A trailing newline ends the last record; it does not start a new one.
     if len(arr) and arr[-1] == 10:
         starts = starts[:-1]
-    delims = np.flatnonzero(arr == ord(delimiter))
+    delims = _positions(arr, ord(delimiter))
     if len(quotes):
-        delims = delims[np.searchsorted(quotes, delims) % 2 == 0]
+        delims = delims[_outside_quotes(quotes, delims)]
     # Delimiters before each record's end, differenced: the cells of each
     # record (a lookup per record, not per delimiter).
     bounds = ends[: len(starts)] if len(ends) >= len(starts) else np.append(ends, len(arr))
@@ -170,22 +211,34 @@ def _record_layout(raw: bytes, delimiter: str):
 
 def _oversize_cell(raw: bytes, newlines: np.ndarray, delims: np.ndarray, ends: np.ndarray):
     """(line, characters) of the first cell longer than MAX_CELL characters,
-    or None. Cells are the spans between delimiters and record ends, so
-    their byte lengths come from numpy; only a span longer than MAX_CELL
-    bytes is decoded, to count its characters (an accented letter is two
-    bytes)."""
-    cuts = np.concatenate((delims, ends))
-    cuts.sort(kind="stable")
-    spans = np.diff(cuts, prepend=-1) - 1
-    for i in np.flatnonzero(spans > MAX_CELL):
-        start = int(cuts[i] - spans[i])
-        cell = raw[start: int(cuts[i])]
-        if len(cell) > 4 * MAX_CELL + 2:  # more characters than the limit whatever they are
-            chars = len(cell.decode("utf-8", "replace"))
-        else:
-            chars = len(cell.decode("utf-8", "replace").strip().strip('"').replace('""', '"'))
-        if chars > MAX_CELL:
-            return int(np.searchsorted(newlines, start)) + 1, chars
+    or None.
+
+    A cell lies between two boundaries (delimiters, record ends). Gaps
+    between consecutive delimiters bound the cells from above, so only a
+    gap wider than MAX_CELL bytes (at most one per MAX_CELL bytes of file)
+    is split at the record ends inside it; only a span still wider is
+    decoded, to count its characters (an accented letter is two bytes)."""
+    size = len(raw)
+    lows = np.concatenate([np.flatnonzero(np.diff(delims[i: i + _CHUNK + 1]) - 1 > MAX_CELL) + i
+                           for i in range(0, max(len(delims) - 1, 0), _CHUNK)] or [np.zeros(0, dtype=np.int64)])
+    intervals = [(-1, int(delims[0]) if len(delims) else size)]
+    intervals += [(int(delims[i]), int(delims[i + 1])) for i in lows]
+    if len(delims):
+        intervals.append((int(delims[-1]), size))
+    for low, high in intervals:
+        if high - low - 1 <= MAX_CELL:
+            continue
+        inner = ends[np.searchsorted(ends, low, side="right"): np.searchsorted(ends, high)]
+        cuts = np.concatenate(([low], inner, [high]))
+        for i in np.flatnonzero(np.diff(cuts) - 1 > MAX_CELL):
+            start, stop = int(cuts[i]) + 1, int(cuts[i + 1])
+            cell = raw[start:stop]
+            if len(cell) > 4 * MAX_CELL + 2:  # more characters than the limit whatever they are
+                chars = len(cell.decode("utf-8", "replace"))
+            else:
+                chars = len(cell.decode("utf-8", "replace").strip().strip('"').replace('""', '"'))
+            if chars > MAX_CELL:
+                return int(np.searchsorted(newlines, start)) + 1, chars
     return None
 
 
@@ -301,6 +354,17 @@ def parse(name: str, path: Path, data: bytes, shown: str, distinct: frozenset[st
     header_line = _first_line(text)
     delimiter = _sniff_delimiter(header_line)
     raw = data if same_bytes else text.encode("utf-8")
+    # Lines and cells are counted before anything is indexed: memory and
+    # time below are a few bytes and a few nanoseconds per cell.
+    arr = np.frombuffer(raw, dtype=np.uint8)
+    lines = _count(arr, 10) + (len(raw) > 0 and raw[-1:] != b"\n")
+    if lines > MAX_LINES:
+        empty.problems = [Problem(shown, 0, "", f"il file ha {_number(lines)} righe: al massimo {_number(MAX_LINES)}")]
+        return empty
+    cells = lines + _count(arr, ord(delimiter))
+    if cells > MAX_CELLS:
+        empty.problems = [Problem(shown, 0, "", f"il file ha {_number(cells)} celle: al massimo {_number(MAX_CELLS)}")]
+        return empty
     starts, fields, open_quote, oversize = _record_layout(raw, delimiter)
     if open_quote < 0:
         empty.problems = [Problem(shown, -open_quote, "", _STRAY_QUOTE)]

@@ -19,9 +19,11 @@ from pathlib import Path
 
 from .errors import Problem, os_problem
 
-MAX_CSV_BYTES = 100_000_000  # a 1,000,000-meeting incontri.csv is about 45 MB
+MAX_CSV_BYTES = 100_000_000  # a 1,000,000-meeting incontri.csv is about 52 MB
 MAX_TOML_BYTES = 1_000_000  # edizione.toml holds a few pages of prose at most
-MAX_COLUMNS = 200  # cells in one CSV record (the widest file needs 6; Excel pads a few more)
+MAX_LINES = 2_000_000  # lines of one CSV file (twice the largest edition measured)
+MAX_CELLS = 20_000_000  # cells of one CSV file, counted as delimiters plus lines
+MAX_COLUMNS = 200  # cells in one CSV record (the widest file needs 7; Excel pads a few more)
 MAX_CELL = 1000  # characters in one CSV cell (a project title is under 300)
 MAX_TOML_DEPTH = 20  # nested tables and lists in a TOML file (the settings need 2)
 
