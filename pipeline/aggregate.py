@@ -47,14 +47,16 @@ def projects_by_call(bandi: pd.DataFrame, progetti: pd.DataFrame) -> pd.DataFram
 
 def meetings_by_theme(meetings: pd.DataFrame, temi: pd.DataFrame) -> pd.DataFrame:
     """Per theme, in `temi` order: meetings, groups that met on it, the
-    first meeting's date."""
+    distinct facilitators who led those meetings, the first meeting's date."""
     grouped = meetings.groupby("tema")
     frame = pd.DataFrame({
         "incontri": grouped.size(),
         "gruppi": grouped["gruppo"].nunique(),
+        "facilitatori": grouped["facilitatore"].nunique(),
         "primo": grouped["data"].min(),
     }).reindex(temi["tema"])
-    frame[["incontri", "gruppi"]] = frame[["incontri", "gruppi"]].fillna(0).astype(int)
+    counts = ["incontri", "gruppi", "facilitatori"]
+    frame[counts] = frame[counts].fillna(0).astype(int)
     frame["titolo"] = temi["titolo"].to_numpy()
     frame["ciclo"] = temi["ciclo"].to_numpy()
     return frame
@@ -65,14 +67,16 @@ def meetings_by_mode(meetings: pd.DataFrame) -> pd.Series:
     return meetings["modalita"].value_counts().reindex(list(MODES), fill_value=0).astype(int)
 
 
-def meetings_by_month(meetings: pd.DataFrame) -> pd.Series:
-    """Meetings per calendar month, from the first to the last month with a
-    meeting, months without meetings included as zero."""
+def meetings_by_month(meetings: pd.DataFrame, until: date | None = None) -> pd.Series:
+    """Meetings per calendar month, from the first month with a meeting to
+    the month of `until` (the reference date; default: the last month with a
+    meeting), months without meetings included as zero."""
     if meetings.empty:
         return pd.Series(dtype=int)
     months = meetings["data"].dt.to_period("M")
     counts = months.value_counts()
-    full = pd.period_range(months.min(), months.max(), freq="M")
+    last = max(months.max(), pd.Period(until, freq="M")) if until else months.max()
+    full = pd.period_range(months.min(), last, freq="M")
     return counts.reindex(full, fill_value=0).astype(int)
 
 
@@ -100,7 +104,8 @@ class Figures:
     per_mese: pd.Series
     ciclo: pd.DataFrame
     gruppi: int
-    facilitatori: int
+    gruppi_senza_incontri: int
+    facilitatori: int  # distinct facilitators of the meetings counted
     progetti_coinvolti: int
     progetti_senza_gruppo: int
     bandi_coinvolti: int
@@ -125,10 +130,11 @@ def summarise(data: Dataset, reference: date) -> Figures:
         per_bando=per_bando,
         per_tema=meetings_by_theme(meetings, data.temi),
         per_modalita=meetings_by_mode(meetings),
-        per_mese=meetings_by_month(meetings),
+        per_mese=meetings_by_month(meetings, reference),
         ciclo=cycle_coverage(meetings, data.gruppi, data.temi),
         gruppi=len(data.gruppi),
-        facilitatori=int(data.gruppi["facilitatore"].nunique()),
+        gruppi_senza_incontri=int((~data.gruppi["gruppo"].isin(meetings["gruppo"].unique())).sum()),
+        facilitatori=int(meetings["facilitatore"].nunique()),
         progetti_coinvolti=int(per_bando["coinvolti"].sum()),
         progetti_senza_gruppo=int(data.progetti["gruppo"].isna().sum()),
         bandi_coinvolti=int((per_bando["coinvolti"] > 0).sum()),

@@ -15,6 +15,7 @@ import functools
 import hashlib
 import json
 import platform
+import traceback
 from importlib import metadata
 from pathlib import Path
 from typing import Callable
@@ -22,7 +23,8 @@ from typing import Callable
 import pandas as pd
 
 from . import formatting
-from .context import Context, IndexEntry
+from .context import ChartView, Context, IndexEntry
+from .errors import Problem, TemplateError, display_path
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 ASSETS = TEMPLATES / "assets"
@@ -34,10 +36,38 @@ def environment():
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True)
+                      keep_trailing_newline=True, extensions=["jinja2.ext.i18n"])
+    # Agreement in number ({% trans count=n %}…{% pluralize %}…{% endtrans %}): the
+    # null translations' rule (singular for 1) is Italian's; blocks read as one line.
+    env.install_null_translations(newstyle=True)
+    env.policies["ext.i18n.trimmed"] = True
     env.filters.update(formatting.FILTERS)
     env.filters["data_uri"] = lambda svg: "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
     return env
+
+
+def _render(name: str, **values) -> str:
+    """A template rendered; a mistake in a template (syntax, an unknown
+    name) becomes a TemplateError that names the template's file and line,
+    as input problems do."""
+    from jinja2 import TemplateError as JinjaError
+    from jinja2 import TemplateSyntaxError
+    try:
+        return environment().get_template(name).render(**values)
+    except TemplateSyntaxError as exc:
+        where = Path(exc.filename) if exc.filename else TEMPLATES / name
+        raise TemplateError([Problem(display_path(where), exc.lineno or 0, "",
+                                     f"errore nel modello ({exc.message})")]) from None
+    except JinjaError as exc:
+        # Jinja maps its frames back to template lines: the innermost one
+        # inside templates/ is where the mistake is.
+        where, line = TEMPLATES / name, 0
+        for frame, lineno in traceback.walk_tb(exc.__traceback__):
+            filename = Path(frame.f_code.co_filename)
+            if filename.is_relative_to(TEMPLATES):
+                where, line = filename, lineno
+        raise TemplateError([Problem(display_path(where), line, "",
+                                     f"errore nel modello ({exc})")]) from None
 
 
 def size(n: int) -> str:
@@ -49,12 +79,11 @@ def size(n: int) -> str:
 
 def html_page(ctx: Context, sizes: dict[str, str]) -> bytes:
     """The web page; `sizes`: the other files' sizes, by path."""
-    return environment().get_template("pagina.html.j2").render(
-        c=ctx, nav=ctx.navigazione, dimensioni=sizes).encode("utf-8")
+    return _render("pagina.html.j2", c=ctx, nav=ctx.navigazione, dimensioni=sizes).encode("utf-8")
 
 
 def print_html(ctx: Context) -> str:
-    return environment().get_template("stampa.html.j2").render(c=ctx)
+    return _render("stampa.html.j2", c=ctx)
 
 
 def pdf(ctx: Context, variant: str | None = "pdf/ua-1") -> bytes:
@@ -73,18 +102,31 @@ def pdf(ctx: Context, variant: str | None = "pdf/ua-1") -> bytes:
     return document.write_pdf(pdf_variant=variant, pdf_tags=True, uncompressed_pdf=False, custom_metadata=False)
 
 
+def _csv(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(lineterminator="\n").encode("utf-8")
+
+
 def table_csv(ctx: Context) -> bytes:
     t = ctx.tabella
     frame = pd.DataFrame([list(values) for _, values in t.righe] + [list(t.totale)],
                          columns=list(t.colonne),
                          index=pd.Index([label for label, _ in t.righe] + ["Totale"], name="Bando"))
-    return frame.to_csv(lineterminator="\n").encode("utf-8")
+    return _csv(frame)
+
+
+def chart_csv(chart: ChartView) -> bytes:
+    """`dati/grafico-<n>.csv`: the numbers the chart plots, with a total row."""
+    t = chart.tabella
+    frame = pd.DataFrame([list(values) for _, _, values in t.righe] + [list(t.totale)], columns=list(t.colonne),
+                         index=pd.Index([key for _, key, _ in t.righe] + ["Totale"], name=t.intestazione))
+    return _csv(frame)
 
 
 def figures_json(ctx: Context) -> bytes:
     return (json.dumps(ctx.cifre, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
+@functools.cache  # the libraries a process has imported do not change under it
 def _versions() -> dict[str, str]:
     names = ("pandas", "numpy", "matplotlib", "weasyprint", "jinja2", "babel")
     return {"python": platform.python_version(), **{n: metadata.version(n) for n in names}}
@@ -120,16 +162,22 @@ def _direct(name: str, fn, *args):
 
 
 def edition_files(ctx: Context, pdf_variant: str | None = "pdf/ua-1",
-                  stage: Callable = _direct) -> dict[str, bytes]:
+                  stage: Callable = _direct, with_pdf: bool | bytes = True) -> dict[str, bytes]:
     """Every output file of an edition (path relative to its folder ->
     bytes), from its context alone. `stage(name, fn, *args)` runs the slow
-    steps (a build passes one that times them)."""
+    steps (a build passes one that times them). `with_pdf` False leaves the
+    PDF out, bytes stand in for it (the live preview's quick rebuild, which
+    renders the PDF afterwards)."""
     files: dict[str, bytes] = {}
-    files[ctx.file_pdf] = stage("pdf", pdf, ctx, pdf_variant)
+    if with_pdf is True:
+        files[ctx.file_pdf] = stage("pdf", pdf, ctx, pdf_variant)
+    elif with_pdf:
+        files[ctx.file_pdf] = with_pdf
     files[ctx.sezione.tabella_csv] = table_csv(ctx)
     files["dati/cifre.json"] = figures_json(ctx)
     for g in ctx.grafici:
         files[g.file] = g.svg.encode("utf-8")
+        files[g.file_dati] = chart_csv(g)
     files.update(_assets())
     files[ctx.sezione.pagina] = stage("html", html_page, ctx, {k: size(len(v)) for k, v in files.items()})
     files["manifest.json"] = manifest(ctx, files)
@@ -138,5 +186,4 @@ def edition_files(ctx: Context, pdf_variant: str | None = "pdf/ua-1",
 
 def index_page(editions: tuple[IndexEntry, ...], ente) -> bytes:
     """`output/index.html`: every edition present, newest first."""
-    return environment().get_template("indice.html.j2").render(
-        edizioni=editions, ente=ente).encode("utf-8")
+    return _render("indice.html.j2", edizioni=editions, ente=ente).encode("utf-8")
