@@ -207,7 +207,7 @@ def build(data_dir: Path = Path("data/raw"), out_dir: Path = Path("output"), yea
         except InputError as exc:
             problems += exc.problems
     if problems:
-        raise InputError(problems)
+        raise InputError(problems, ignored)
     built = []
     site = context.site(editions, set(years), out_dir)
     for year in years:
@@ -255,7 +255,7 @@ def check(data_dir: Path = Path("data/raw"), years: list[int] | None = None) -> 
         except InputError as exc:
             problems += exc.problems
     if problems:
-        raise InputError(problems)
+        raise InputError(problems, warnings)
     for year in years:  # meetings an edition now attributes to another facilitator than its predecessor did
         prev = _previous_year(available, year)
         if prev in checked:

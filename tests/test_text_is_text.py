@@ -43,7 +43,7 @@ def _texts(svg: str) -> list[str]:
 
 def test_names_reach_the_chart_and_the_page_as_written():
     names = HOSTILE_NAMES[:7]
-    svg = charts._svg(charts.groups_figure(charts.groups_data(_tab(names))))
+    svg = charts._drawn(charts.groups_figure, charts.groups_data(_tab(names)), charts.PRINT)
     inlined = charts.inline(svg, "graf1-")
     for drawn in (svg, inlined):
         texts = "\n".join(_texts(drawn))
@@ -62,8 +62,8 @@ def test_names_reach_the_chart_and_the_page_as_written():
 @given(name=st.text(alphabet=st.sampled_from(list('$_^\\{}#%&<>"\'=+-@ abc$€à')), min_size=1, max_size=30)
        .filter(lambda s: s.strip()))
 def test_any_name_is_drawn_verbatim(name):
-    svg = charts.inline(charts._svg(charts.groups_figure(charts.groups_data(_tab([name.strip(), "Altro"])))),
-                        "g-")
+    svg = charts.inline(charts._drawn(charts.groups_figure, charts.groups_data(_tab([name.strip(), "Altro"])),
+                                      charts.PRINT), "g-")
     texts = "\n".join(_texts(svg))
     assert all(word in texts for word in name.split()), (name, texts)
 
