@@ -271,6 +271,15 @@ def cases() -> list[Case]:
         Case("call-year-far", replace_first_cell(bandi, "anno", "2999"), 1,
              (bandi, 'colonna "anno"', "dal 2016 al 2022")),
     ]
+    # Honest mistakes: a renamed header does not hide the file's other problems.
+    found += [
+        Case("renamed-header-and-bad-value", several(replace(inc, "incontro,gruppo,data,", "incontro,gruppo,Data incontro,"),
+                                                     replace(inc, ",online,", ",onlin,")), 1,
+             (f"{inc}:1:", 'colonna "data"', 'la colonna "data incontro" va rinominata in "data"'),
+             extra={"also": ('colonna "modalita"', '"onlin" non è un valore ammesso', 'forse "online"?')}),
+        Case("renamed-header-participants", replace(inc, ",partecipanti", ",N. partecipanti"), 1,
+             (f"{inc}:1:", 'la colonna "n. partecipanti" va rinominata in "partecipanti"')),
+    ]
     # Settings: control characters, implausible dates, names.
     found += [
         Case("toml-nul", replace(toml, 'titolo = "Comunità di pratiche"', 'titolo = "Comunità\\u0000 di pratiche"'),

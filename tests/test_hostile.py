@@ -52,9 +52,52 @@ def test_hostile_input(case: Case, tmp_path, published):
     if case.says:
         lines = [line for line in text.splitlines() if all(s in line for s in case.says)]
         assert lines, f"{case.says} not in one line of:\n{text}"
+    if "also" in case.extra:  # a second message the first must not hide
+        assert [line for line in text.splitlines() if all(s in line for s in case.extra["also"])], text
     assert snapshot(data, case.hostile) == before  # inputs only read
     if case.command == "build" and case.status != 0:
         assert tree_hash(out) == old_output  # a failed build changes nothing
     if case.extra.get("same_figures"):  # the hostile spelling changes no figure
         figures = [json.loads((folder / "2021" / "dati" / "cifre.json").read_text("utf-8")) for folder in (out, published)]
         assert figures[0] == figures[1]
+
+
+# --- limits as properties: refused exactly when over, with the limit said ---
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from pipeline.load import parse  # noqa: E402
+from pipeline.reading import MAX_CELL, MAX_COLUMNS  # noqa: E402
+
+HEADER = "tema,titolo,ciclo\n"
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(width=st.integers(1, MAX_COLUMNS + 40), row=st.integers(1, 5), quoted=st.booleans())
+def test_columns_per_record_refused_exactly_past_the_limit(width, row, quoted):
+    rows = ["T1,Titolo,1"] * 5
+    cell = '"a"' if quoted else "a"
+    rows[row - 1] = ",".join([cell] * width)
+    table = parse("temi", None, (HEADER + "\n".join(rows) + "\n").encode(), "temi.csv")
+    over = [p for p in table.problems if "al massimo 200" in p.message]
+    assert bool(over) == (width > MAX_COLUMNS)
+    if over:
+        assert over[0].line == row + 1 and f"ha {width} celle" in over[0].message
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(length=st.integers(MAX_CELL - 30, MAX_CELL + 30), letter=st.sampled_from(["a", "à", "€", "😀"]),
+       quoted=st.booleans(), newline_inside=st.booleans(), row=st.integers(1, 3))
+def test_cell_length_is_counted_in_characters(length, letter, quoted, newline_inside, row):
+    text = letter * length
+    if newline_inside:
+        text = text[: length // 2] + "\n" + text[length // 2 + 1:]  # same length, across two lines
+    cell = f'"{text}"' if quoted or newline_inside else text
+    rows = ["T1,Titolo,1", "T2,Altro,2", "T3,Terzo,3"]
+    rows[row - 1] = f"T{row},{cell},{row}"
+    table = parse("temi", None, (HEADER + "\n".join(rows) + "\n").encode(), "temi.csv")
+    over = [p for p in table.problems if "al massimo 1.000" in p.message]
+    assert bool(over) == (length > MAX_CELL), (length, letter, table.problems)
+    if over:
+        assert over[0].line == row + 1
