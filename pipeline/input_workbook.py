@@ -156,13 +156,15 @@ def _sheet_table(name: str, path: Path, shown: str, digest: str, book, sheet: st
 
 
 def _categorical(values) -> pd.Categorical:
-    """A column's cells as trimmed text, categorical: each distinct value is
-    converted once."""
+    """A column's cells as trimmed NFC text, categorical: each distinct
+    value is converted once."""
     # Booleans first: as keys they would merge with 1 and 0.
     values = [("VERO" if v else "FALSO") if type(v) is bool else v for v in values]
     codes, uniques = pd.factorize(np.array(values + [""], dtype=object)[:-1])  # [""]: never a 2-D array
     texts = pd.Index([v if type(v) is str else _text(v) for v in uniques], dtype=object)
-    inverse, final = pd.factorize(texts.str.strip() if len(texts) else texts)
+    if len(texts):  # trimmed, and in Unicode NFC as the CSV reader gives them ("è" typed as e + accent)
+        texts = texts.str.strip().str.normalize("NFC")
+    inverse, final = pd.factorize(texts)
     return pd.Categorical.from_codes(inverse[codes] if len(codes) else codes,
                                      categories=pd.Index(final, dtype=object))
 

@@ -8,6 +8,7 @@ import csv
 import shutil
 import subprocess
 import sys
+import unicodedata
 from datetime import date, datetime
 from pathlib import Path
 
@@ -263,3 +264,29 @@ def test_a_csv_only_check_never_imports_the_workbook_reader():
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
 
+
+def test_a_csv_only_build_imports_only_the_download_writers(tmp_path):
+    """The reader is not imported; XlsxWriter and odfpy are, to write the
+    downloads."""
+    code = (f"import sys; from pathlib import Path; from pipeline.build import build; "
+            f"build(Path('data/raw'), Path({str(tmp_path / 'out')!r}), [2021], log=lambda line: None);"
+            "print(sorted(m for m in ('python_calamine', 'openpyxl', 'xlsxwriter', 'odf', 'pipeline.input_workbook')"
+            " if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['odf', 'xlsxwriter']"
+
+
+def test_text_is_trimmed_and_normalised_as_in_a_csv_file(data_copy, tmp_path):
+    """A code typed with a decomposed accent and padded with spaces is the
+    same code: the workbook builds the same figures."""
+    book = edition_as_workbook(data_copy)
+    themes = csv_rows(DATA / "2021", "temi")
+    title = themes[1][themes[0].index("titolo")]
+    decomposed = "  " + unicodedata.normalize("NFD", title.replace("e", "è", 1)) + " "
+    _edit(book, "temi", {_cell(themes, "titolo", 2): decomposed})
+    out = tmp_path / "out"
+    build(data_copy, out, [2021], log=lambda line: None)
+    cifre = (out / "2021/dati/cifre.json").read_text("utf-8")
+    assert unicodedata.normalize("NFC", decomposed.strip()) in cifre
+    assert unicodedata.normalize("NFD", decomposed.strip()) not in cifre
