@@ -194,9 +194,16 @@ def _cell_name(row: int, column: int) -> str:
     return f"{letters}{row}"
 
 
-# A formula (`<f>`, `<x:f t="shared" .../>`) or an error value (`t="e"`) in
-# a sheet part; plain substring searches, much faster than one regex.
-_MARKS = (b"<f>", b"<f ", b"<f/>", b":f>", b":f ", b":f/>", b't="e"')
+_PREFIX = re.compile(rb'\s*(?:<\?xml[^>]*\?>\s*)?<(\w+):')  # a part written as <x:worksheet ...>
+
+
+def _may_flag(xml: bytes) -> bool:
+    """Whether a sheet part may hold a formula (`<f>`, `<x:f .../>`) or an
+    error value (`t="e"`): two plain substring searches, much faster than a
+    regular expression over a large sheet (`<f` also finds the odd
+    `<formula1>` of a validation: the parse that follows tells them apart)."""
+    prefix = _PREFIX.match(xml[:300])
+    return (b"<" + prefix.group(1) + b":f" if prefix else b"<f") in xml or b't="e"' in xml
 _REF = re.compile(r"([A-Z]+)(\d+)")
 
 
@@ -214,7 +221,7 @@ def _flagged_cells(data: bytes) -> dict[str, list[tuple[int, int, str]]]:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             for sheet, part in _sheet_parts(archive).items():
                 xml = archive.read(part)
-                if any(mark in xml for mark in _MARKS):
+                if _may_flag(xml):
                     found[sheet] = list(_scan(io.BytesIO(xml)))
     except (KeyError, StopIteration, ET.ParseError, zipfile.BadZipFile, OSError, ValueError):
         pass  # a workbook calamine could read but this look cannot: the values read stand

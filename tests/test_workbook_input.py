@@ -290,3 +290,18 @@ def test_text_is_trimmed_and_normalised_as_in_a_csv_file(data_copy, tmp_path):
     cifre = (out / "2021/dati/cifre.json").read_text("utf-8")
     assert unicodedata.normalize("NFC", decomposed.strip()) in cifre
     assert unicodedata.normalize("NFD", decomposed.strip()) not in cifre
+
+
+def test_formulas_are_looked_for_in_parts_written_with_a_namespace_prefix():
+    """Some programs write `<x:worksheet>`, `<x:c>`, `<x:f>`: the look for
+    formulas without a value finds them there too."""
+    import io
+
+    from pipeline.input_workbook import _may_flag, _scan
+    ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    xml = (f'<?xml version="1.0"?><x:worksheet xmlns:x="{ns}"><x:sheetData><x:row r="3">'
+           '<x:c r="B3"><x:f>A3*2</x:f></x:c><x:c r="C3" t="str"><x:f>""</x:f><x:v></x:v></x:c>'
+           '</x:row></x:sheetData></x:worksheet>').encode()
+    assert _may_flag(xml)
+    assert [(row, col) for row, col, _ in _scan(io.BytesIO(xml))] == [(3, 1)]  # C3's saved value is ""
+    assert not _may_flag(xml.replace(b"<x:f>", b"<x:v>").replace(b"</x:f>", b"</x:v>"))
