@@ -125,7 +125,18 @@ def _warnings_note(n: int) -> str:
     return f" ({n} {'avviso' if n == 1 else 'avvisi'} dall’ultima generazione: `make check` li mostra)"
 
 
+def problem_footer(exc) -> str:
+    """The last line of a failed run, so that a log (and `make`, which adds
+    its own "Error 1" after it) ends with what the pipeline concluded."""
+    n = len(exc.problems)
+    return f"Da correggere: {n} {'problema elencato' if n == 1 else 'problemi elencati'} sopra (codice di uscita 1)."
+
+
 def main(argv: list[str] | None = None) -> int:
+    # Line by line even into a file or a pipe, so that a log that takes both
+    # streams (make report > log 2>&1) reads in the order of the screen.
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(line_buffering=True)
     args = _parser().parse_args(argv)
     start = time.perf_counter()
     todo = None
@@ -174,7 +185,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"errore: {exc}", file=sys.stderr)
         return 2
     except InputError as exc:
+        if exc.warnings:
+            _print_problems(exc.warnings, f"Avvisi ({len(exc.warnings)}):")
         _print_problems(exc.problems, problem_header(exc))
+        print(problem_footer(exc), file=sys.stderr)
         return 1
     except OSError as exc:  # inputs are read without raising: this is the output folder
         from .errors import os_output_problem

@@ -77,9 +77,10 @@ def bind(port: int | None) -> _Server:
 def problem_lines(exc: BaseException) -> list[str]:
     """A failed build as the command line reports it: a header, then one
     line per problem (or the traceback of an unexpected error)."""
-    from .cli import problem_header
+    from .cli import problem_footer, problem_header
     if isinstance(exc, InputError):
-        return [problem_header(exc)] + [f"  {p}" for p in exc.problems]
+        warnings = [f"Avvisi ({len(exc.warnings)}):"] + [f"  {p}" for p in exc.warnings] if exc.warnings else []
+        return warnings + [problem_header(exc)] + [f"  {p}" for p in exc.problems] + [problem_footer(exc)]
     if isinstance(exc, UsageError):
         return [f"errore: {exc}"]
     return ["Errore interno del programma (non dei dati):"] + \
@@ -87,9 +88,21 @@ def problem_lines(exc: BaseException) -> list[str]:
 
 
 def error_page(lines: list[str]) -> bytes:
-    """What every page shows while the inputs cannot be built."""
-    header, *rest = lines
-    items = "\n".join(f"<li><code>{html.escape(line.strip())}</code></li>" for line in rest)
+    """What every page shows while the inputs cannot be built: the lines of
+    the command line, a heading for each unindented one (problems, warnings,
+    the closing line) and a list of the indented ones under it."""
+    blocks, items = [], []
+    for line in lines + [""]:
+        if line.startswith("  ") and blocks:
+            items.append(f"<li><code>{html.escape(line.strip())}</code></li>")
+            continue
+        if items:
+            blocks.append("<ul>\n" + "\n".join(items) + "\n</ul>")
+            items = []
+        if line:
+            kind = "avvisi" if line.startswith("Avvisi") else "problemi"
+            blocks.append(f'<p class="{kind}"><strong>{html.escape(line)}</strong></p>')
+    body = "\n".join(blocks)
     return f"""<!DOCTYPE html>
 <html lang="it">
 <head>
@@ -104,16 +117,14 @@ p {{ line-height: 1.5; }}
 ul {{ padding: 0; list-style: none; }}
 li {{ background: #fff; border-left: 4px solid #b3261e; padding: .6rem .8rem; margin: .5rem 0;
       overflow-wrap: anywhere; }}
+.avvisi + ul li {{ border-left-color: #9c7418; }}
 code {{ font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: .95rem; white-space: pre-wrap; }}
 </style>
 </head>
 <body>
 <main>
 <h1>L’anteprima non si è potuta aggiornare</h1>
-<p><strong>{html.escape(header)}</strong></p>
-<ul>
-{items}
-</ul>
+{body}
 <p>Correggere e salvare il file: questa pagina torna da sola all’anteprima.</p>
 </main>
 </body>

@@ -61,7 +61,7 @@ def main() -> None:
                 raise SystemExit("serve did not start")
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-                page = browser.new_page(viewport={"width": 1100, "height": 330})
+                page = browser.new_page(viewport={"width": 1100, "height": 360})
                 page.goto(url + PAGE)
                 page.wait_for_selector("h1")
                 raw = work / "data" / "raw" / "2021"
