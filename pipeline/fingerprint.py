@@ -31,6 +31,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import sys
 from pathlib import Path
 
@@ -39,6 +40,7 @@ _PACKAGE = Path(__file__).resolve().parent
 _TEMPLATES = _PACKAGE.parent / "templates"
 RECORDS = _PACKAGE.parent / ".cache" / "impronte"  # removed by `make clean`
 _SCRATCH = re.compile(r"^[.~]|~$|\.(swp|swx|tmp|bak|pyc)$|^__pycache__$")  # never read by a build
+_LARGEST = 200_000_000  # bytes; past what a build reads (reading.MAX_CSV_BYTES), the build says why
 _SYSTEM_LIBS = ("libpango", "libharfbuzz", "libfontconfig", "libfreetype")
 _LIB_DIRS = ("/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib",
              "/usr/local/lib", "/opt/homebrew/lib")
@@ -62,7 +64,15 @@ def _files(folder: Path) -> list[Path]:
     return found
 
 
+class _Unusual(OSError):
+    """Not a regular file of a readable size (a pipe, a device, a huge
+    file): the check never opens it, the build reports it."""
+
+
 def _sha(path: Path) -> str:
+    info = os.stat(path)
+    if not stat.S_ISREG(info.st_mode) or info.st_size > _LARGEST:
+        raise _Unusual(path)
     with open(path, "rb") as handle:
         return hashlib.file_digest(handle, "sha256").hexdigest()
 
@@ -172,11 +182,11 @@ def _plan(data_dir: Path, out_dir: Path, years: list[int] | None, options: dict)
     _add_tree(common, _PACKAGE)
     _add_tree(common, _TEMPLATES)
     ente = data_dir / "ente.toml"
-    common.update(_sha(ente).encode() if ente.is_file() else b"ente mancante")
+    common.update(_sha(ente).encode() if os.path.lexists(ente) else b"ente mancante")
     stamp = _read_stamp(out_dir)
     # The index, or anything beside the editions (a file put there by hand,
     # a killed build's leftovers): a build would check and redo it all.
-    index_changed = (stamp["indice"] != (_sha(out_dir / "index.html") if (out_dir / "index.html").is_file() else None)
+    index_changed = (stamp["indice"] != (_sha(out_dir / "index.html") if os.path.lexists(out_dir / "index.html") else None)
                      or stamp.get("voci") != _entries(out_dir))
     for year in wanted:
         before = [y for y in available if y < year]

@@ -4,6 +4,7 @@ one compared with it; `make clean` or an output edited by hand rebuilds."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -173,3 +174,12 @@ def test_the_command_line_skips_a_build_with_nothing_to_do(data_copy, tmp_path, 
     assert page.read_bytes() == original
     assert cli.main(args) == 0
     assert "Nessuna modifica" in capsys.readouterr().out
+
+
+def test_a_pipe_among_the_inputs_is_left_to_the_build(built):
+    """The check never opens what is not a regular file (it would wait for
+    a writer forever): the build runs and says what is wrong."""
+    data, out = built
+    (data / "2021" / "incontri.csv").unlink()
+    os.mkfifo(data / "2021" / "incontri.csv")
+    assert _stale(data, out) == [2021, 2022]
