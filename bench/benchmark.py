@@ -85,22 +85,34 @@ class Run:
     stages: dict[str, float]
 
 
+# Starts one child and prints its resource usage. Peak memory (ru_maxrss)
+# counts the image a child was forked from until it execs, so children are
+# forked from this small process, never from the bench (numpy, pandas).
+LAUNCHER = r"""
+import json, os, subprocess, sys, time
+args, err = json.loads(sys.argv[1]), sys.argv[2]
+with open(err, "wb") as handle:
+    start = time.perf_counter()
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=handle)
+    _, status, usage = os.wait4(proc.pid, 0)
+print(json.dumps([os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime,
+                  time.perf_counter() - start, usage.ru_maxrss]))
+"""
+
+
 def run(args: list[str], env: dict | None = None) -> Run:
-    """One child process, its own resource usage (not its siblings')."""
+    """One child process and its own resource usage (not its siblings')."""
     with tempfile.TemporaryDirectory() as tmp:
         stages_file = Path(tmp) / "stadi.json"
         err_path = Path(tmp) / "stderr"
-        with open(err_path, "wb") as err:
-            start = time.perf_counter()
-            proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=err,
-                                    env={**os.environ, "BENCH_STAGES": str(stages_file), **(env or {})})
-            _, status, usage = os.wait4(proc.pid, 0)
-            wall = time.perf_counter() - start
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        if proc.returncode != 0:
+        launched = subprocess.run([sys.executable, "-S", "-c", LAUNCHER, json.dumps(args), str(err_path)],
+                                  cwd=ROOT, capture_output=True, text=True, check=True,
+                                  env={**os.environ, "BENCH_STAGES": str(stages_file), **(env or {})})
+        status, cpu, wall, rss = json.loads(launched.stdout)
+        if status != 0:
             raise SystemExit(f"{' '.join(args)} failed:\n{err_path.read_text()}")
         stages = json.loads(stages_file.read_text()) if stages_file.exists() else {}
-    return Run(usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss // 1024, stages)
+    return Run(cpu, wall, rss // 1024, stages)
 
 
 def median_of(args: list[str], runs: int, cold: bool = True) -> Run:
