@@ -65,14 +65,16 @@ def meetings_by_mode(meetings: pd.DataFrame) -> pd.Series:
     return meetings["modalita"].value_counts().reindex(list(MODES), fill_value=0).astype(int)
 
 
-def meetings_by_month(meetings: pd.DataFrame) -> pd.Series:
-    """Meetings per calendar month, from the first to the last month with a
-    meeting, months without meetings included as zero."""
+def meetings_by_month(meetings: pd.DataFrame, until: date | None = None) -> pd.Series:
+    """Meetings per calendar month, from the first month with a meeting to
+    the month of `until` (the reference date; default: the last month with a
+    meeting), months without meetings included as zero."""
     if meetings.empty:
         return pd.Series(dtype=int)
     months = meetings["data"].dt.to_period("M")
     counts = months.value_counts()
-    full = pd.period_range(months.min(), months.max(), freq="M")
+    last = max(months.max(), pd.Period(until, freq="M")) if until else months.max()
+    full = pd.period_range(months.min(), last, freq="M")
     return counts.reindex(full, fill_value=0).astype(int)
 
 
@@ -125,7 +127,7 @@ def summarise(data: Dataset, reference: date) -> Figures:
         per_bando=per_bando,
         per_tema=meetings_by_theme(meetings, data.temi),
         per_modalita=meetings_by_mode(meetings),
-        per_mese=meetings_by_month(meetings),
+        per_mese=meetings_by_month(meetings, reference),
         ciclo=cycle_coverage(meetings, data.gruppi, data.temi),
         gruppi=len(data.gruppi),
         facilitatori=int(data.gruppi["facilitatore"].nunique()),

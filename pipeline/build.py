@@ -19,7 +19,7 @@ from typing import Callable
 from . import aggregate, charts, context, formatting, load, render, validate
 from .edition import Edition, Organisation, editions_in, load_edition, load_organisation
 from .errors import InputError, Problem, UsageError, display_path
-from .publish import clean_leftovers, locked, publish, publish_file
+from .publish import check_target, clean_leftovers, locked, publish, publish_file
 from .schema import TABLES
 
 
@@ -121,9 +121,12 @@ def _with_previous(available: list[int], years: list[int]) -> set[int]:
 
 
 def build(data_dir: Path = Path("data/raw"), out_dir: Path = Path("output"), years: list[int] | None = None,
-          log: Callable[[str], None] = print, pdf_variant: str | None = "pdf/ua-1") -> BuildResult:
+          log: Callable[[str], None] = print, pdf_variant: str | None = "pdf/ua-1",
+          adopt: bool = False) -> BuildResult:
     """Build the given editions (default: every edition folder) and the
-    index. Raises InputError (nothing written) or UsageError."""
+    index. Raises InputError (nothing written) or UsageError (an output
+    folder the build must not write into, see `publish.check_target`;
+    `adopt` accepts an existing folder it did not create)."""
     available = editions_in(data_dir)
     if years:
         missing = [y for y in years if y not in available]
@@ -135,6 +138,7 @@ def build(data_dir: Path = Path("data/raw"), out_dir: Path = Path("output"), yea
         if not years:
             raise UsageError(f"nessuna edizione in {display_path(data_dir)}: serve una cartella come "
                              f"{display_path(data_dir / '2021')}")
+    check_target(out_dir, data_dir, [str(y) for y in years], adopt)
     ente, problems = load_organisation(data_dir)
     editions: dict[int, Edition] = {}
     needed = _with_previous(available, years)
@@ -164,6 +168,7 @@ def build(data_dir: Path = Path("data/raw"), out_dir: Path = Path("output"), yea
             summaries[year], (editions[prev], summaries[prev]) if prev else None))
     result = BuildResult()
     with locked(out_dir):
+        check_target(out_dir, data_dir, [str(y) for y in years], adopt)  # again: another build may have run
         clean_leftovers(out_dir)
         for b in built:
             target = publish(out_dir, str(b.edition.anno), b.files)

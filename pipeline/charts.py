@@ -1,5 +1,13 @@
 """Charts stage: matplotlib figures drawn from the aggregates, as SVG text.
 
+Every chart is drawn twice: at the width it is printed (the PDF, the wide
+page and the standalone file) and for a phone's column (the page shows it
+below 36rem), each with text that stays legible at that width. Labels are
+chosen by measuring them: the monthly chart names months ("gen", "feb"),
+quarters ("T1") or only years, whatever fits, with one year label per year
+centred under its months; calls beyond what the palette keeps apart are
+grouped as "altri bandi" (the Tab keeps them all).
+
 Only matplotlib's object API is used (no pyplot: it costs a GUI backend
 import and global state). Output is deterministic: no date in the metadata,
 a fixed hash salt for element ids.
@@ -21,29 +29,49 @@ import pandas as pd
 from . import formatting
 from .aggregate import TOTAL, Figures
 
-# Every colour has at least 3:1 contrast against white (WCAG 1.4.11) and
-# neighbouring colours alternate dark and light (relative luminance 0.04,
-# 0.22, 0.13, 0.23, 0.04, 0.20, 0.26), so stacked segments stay apart in
-# greyscale; a white rule separates them as well.
-PALETTE = ("#1b3a5c", "#d1603d", "#2a6f63", "#8f7ab8", "#5b2a4e", "#9c7418", "#6b8fb3")
+# Call colours, ordered so that neighbours differ most. Chosen by measuring
+# (tests/test_charts.py): each has at least 3:1 contrast against white (WCAG
+# 1.4.11); every pair, also the grey of "altri bandi", stays at least 9.5
+# apart (CIEDE2000) in normal vision and in simulated deuteranopia,
+# protanopia and tritanopia, and neighbours at least 15 apart. A white rule
+# separates the stacked segments as well.
+PALETTE = ("#1b3a5c", "#a43a41", "#2f60b2", "#a56b38", "#1988a3", "#5e1c36", "#884b75")
+OTHERS = "#77726c"  # "altri bandi"
 INK = "#1d1d1b"
 MUTED = "#6f6b66"  # axis and its label, 5.3:1 against white
 GRID = "#dedad4"
-FONT_SIZE = 9
-# Drawn at the size they are printed (about 117 mm wide): the PDF shows them
-# 1:1 and a 390 px phone screen shrinks them by only a fifth.
-WIDTH_IN = 4.6
 FONTS = Path(__file__).resolve().parent.parent / "templates" / "assets" / "fonts"
 FAMILY = "Titillium Web"
-
-MONTHS_IT = ("gen", "feb", "mar", "apr", "mag", "giu", "lug", "ago", "set", "ott", "nov", "dic")
-LONG_SPAN = 15  # months; past this, ticks show the initial only (g f m a ...)
+# The standalone SVG files name a fallback after the bundled font.
+FALLBACK = "sans-serif"
 
 
 @dataclass(frozen=True)
+class Variant:
+    """One width a chart is drawn for, with its text sizes (points)."""
+
+    name: str
+    width_in: float
+    text_pt: float  # labels, legend
+    small_pt: float  # month and value labels
+    month_height_in: float
+
+
+# Drawn at the size they are printed (about 117 mm wide): the PDF shows them
+# 1:1 and the wide page enlarges them a little (34rem).
+PRINT = Variant("stampa", 4.6, 9, 8, 1.95)
+# The phone column at 390 px is 350 CSS px (3.65 in at 96 px per inch): drawn
+# at that width, 9.5 pt text shows at 12.7 CSS px.
+PHONE = Variant("telefono", 3.65, 10, 9.5, 2.25)
+VARIANTS = (PRINT, PHONE)
+
+
+@dataclass(frozen=True, eq=False)
 class Chart:
     name: str  # file stem, e.g. "gruppi-per-area"
-    svg: str
+    svg: str  # drawn for print (and the wide page, and the file)
+    svg_telefono: str  # drawn for a phone's column
+    data: pd.DataFrame  # what the chart plots (rows and columns as its table shows them)
 
 
 @functools.cache
@@ -54,18 +82,19 @@ def _register_fonts() -> None:
         font_manager.fontManager.addfont(str(path))
 
 
-def _style():
+def _style(variant: Variant):
     import matplotlib
     _register_fonts()
     return matplotlib.rc_context({
         "svg.hashsalt": "bilancio-sociale",
         # Text stays text: WeasyPrint sets it in the document's bundled font
         # (far quicker than drawing glyph outlines) and the page, where the
-        # SVG is inlined, uses its own @font-face. Standalone files fall back
-        # to a sans-serif where Titillium Web is not installed.
+        # SVG is inlined, uses its own @font-face.
         "svg.fonttype": "none",
         "font.family": [FAMILY],
-        "font.size": FONT_SIZE,
+        "font.size": variant.text_pt,
+        # Record text is text: a "$" in a call's name is not maths.
+        "text.parse_math": False,
         "axes.edgecolor": MUTED, "axes.labelcolor": INK, "xtick.color": INK, "ytick.color": INK,
         "xtick.major.size": 0, "ytick.major.size": 0, "xtick.major.pad": 4, "ytick.major.pad": 4,
         "text.color": INK,
@@ -86,6 +115,43 @@ def inline(svg: str, prefix: str) -> str:
     return svg.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1)
 
 
+def _with_fallback(svg: str) -> str:
+    """Name a sans-serif after the bundled font wherever the SVG sets it, so
+    that the file read on its own never falls back to a serif."""
+    return svg.replace(f"font-family: '{FAMILY}'", f"font-family: '{FAMILY}', {FALLBACK}")
+
+
+def _svg(fig) -> str:
+    from matplotlib.backends.backend_svg import FigureCanvasSVG
+    buffer = io.StringIO()
+    FigureCanvasSVG(fig).print_svg(buffer, metadata={"Date": None, "Creator": None})
+    return _with_fallback(buffer.getvalue())
+
+
+@functools.cache
+def _text_width_in(text: str, size_pt: float, weight: str = "normal") -> float:
+    """Width of `text` set in the bundled font, in inches (matplotlib's own
+    metrics, the ones it lays the chart out with)."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+    _register_fonts()
+    prop = FontProperties(family=FAMILY, size=size_pt, weight=weight)
+    width, _height, _descent = TextToPath().get_text_width_height_descent(text, prop, ismath=False)
+    return width / 72
+
+
+def _wrap(text: str, size_pt: float, width_in: float) -> str:
+    """`text` broken at spaces into lines no wider than `width_in` (a word
+    longer than that stays whole)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and _text_width_in(f"{lines[-1]} {word}", size_pt) <= width_in:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return "\n".join(lines) or text
+
+
 def _italian_ticks(axis) -> None:
     """Integer ticks written the Italian way (1.234)."""
     from matplotlib.ticker import FuncFormatter, MaxNLocator
@@ -93,70 +159,237 @@ def _italian_ticks(axis) -> None:
     axis.set_major_formatter(FuncFormatter(lambda v, _pos: formatting.number(int(round(v)))))
 
 
-def _svg(fig) -> str:
-    from matplotlib.backends.backend_svg import FigureCanvasSVG
-    buffer = io.StringIO()
-    FigureCanvasSVG(fig).print_svg(buffer, metadata={"Date": None, "Creator": None})
-    return buffer.getvalue()
+# --- Groups per area and call -------------------------------------------
+
+def others_label(calls: int) -> str:
+    return f"altri {formatting.number(calls)} bandi"
 
 
-def groups_by_area(tab: pd.DataFrame) -> str:
+def groups_data(tab: pd.DataFrame) -> pd.DataFrame:
+    """What the groups chart plots: groups per call (rows, Tab order) and
+    area (columns), only calls with groups; past the palette's size the
+    calls with most groups keep their colour and the rest are summed in a
+    last row "altri N bandi"."""
+    body = tab.drop(index=TOTAL).drop(columns=TOTAL)
+    body = body.loc[body.sum(axis=1) > 0]
+    if len(body) > len(PALETTE):
+        totals = body.sum(axis=1)
+        order = sorted(range(len(body)), key=lambda i: (-int(totals.iloc[i]), i))
+        keep = sorted(order[:len(PALETTE)])
+        rest = body.drop(index=body.index[keep])
+        body = pd.concat([body.iloc[keep], rest.sum().to_frame(others_label(len(rest))).T])
+    body.index.name = "Bando"
+    return body.astype(int)
+
+
+def groups_figure(data: pd.DataFrame, variant: Variant = PRINT):
     """Horizontal stacked bars: one bar per macro-area, a segment per call."""
     from matplotlib.figure import Figure
-    body = tab.drop(index=TOTAL).drop(columns=TOTAL)
-    areas = list(body.columns)[::-1]
-    with _style():
-        legend_rows = -(-len(body) // 2)
-        fig = Figure(figsize=(WIDTH_IN, 0.42 * len(areas) + 0.8 + 0.2 * legend_rows), layout="constrained")
+    from matplotlib.patches import Patch
+    areas = list(data.columns)[::-1]
+    colours = [OTHERS if label.startswith("altri ") and i == len(PALETTE) else PALETTE[i % len(PALETTE)]
+               for i, label in enumerate(data.index)]
+    with _style(variant):
+        # Legend: two columns when the longest label fits in half the width.
+        legend_pt = variant.text_pt - 0.5
+        handle_in = legend_pt * 2.6 / 72  # the square and the space after it
+        column_in = (variant.width_in - 0.2) / 2 - handle_in
+        ncols = 2 if len(data) > 1 and max(_text_width_in(s, legend_pt) for s in data.index) <= column_in else 1
+        width = column_in if ncols == 2 else variant.width_in - 0.2 - handle_in
+        labels = [_wrap(str(s), legend_pt, width) for s in data.index]
+        lines = [labels[i: i + ncols] for i in range(0, len(labels), ncols)]
+        legend_in = sum(max(s.count("\n") + 1 for s in row) for row in lines) * legend_pt * 1.45 / 72
+        fig = Figure(figsize=(variant.width_in, 0.42 * len(areas) * variant.text_pt / 9 + 0.75 + legend_in),
+                     layout="constrained")
         ax = fig.add_subplot()
         left = pd.Series(0, index=areas)
-        for i, (label, row) in enumerate(body.iterrows()):
+        for colour, (label, row) in zip(colours, data.iterrows()):
             values = row[areas]
-            ax.barh(areas, values, left=left, color=PALETTE[i % len(PALETTE)], label=label,
-                    edgecolor="white", linewidth=0.8, height=0.6)
+            ax.barh(areas, values, left=left, color=colour, edgecolor="white", linewidth=0.8, height=0.6)
             left = left + values
         for y, total in enumerate(left):
-            ax.text(total + 0.15, y, formatting.number(int(total)), va="center", ha="left",
-                    fontsize=FONT_SIZE, fontweight="bold")
-        ax.set_xlabel("gruppi attivati", color=MUTED)
+            ax.annotate(formatting.number(int(total)), (total, y), xytext=(3, 0), textcoords="offset points",
+                        va="center", ha="left", fontsize=variant.text_pt, fontweight="bold")
+        ax.set_xlabel("gruppi attivati", color=MUTED, fontsize=variant.small_pt)
         _italian_ticks(ax.xaxis)
-        ax.set_xlim(0, max(left.max(), 1) * 1.1)
+        ax.tick_params(axis="x", labelsize=variant.small_pt)
+        ax.tick_params(axis="y", labelsize=variant.text_pt)
+        ax.set_xlim(0, max(left.max(), 1) * 1.12)
         ax.spines["left"].set_visible(False)
         ax.grid(axis="x")
         ax.set_axisbelow(True)
         # matplotlib fills legend columns first; reorder so that it reads in
         # rows, left to right, in the order of the segments.
-        handles, labels = ax.get_legend_handles_labels()
-        ncols = min(2, len(labels))
+        handles = [Patch(facecolor=c) for c in colours]
         rows = -(-len(labels) // ncols)
         order = [r * ncols + c for c in range(ncols) for r in range(rows) if r * ncols + c < len(labels)]
         fig.legend([handles[i] for i in order], [labels[i] for i in order], loc="outside lower left",
-                   ncols=ncols, fontsize=FONT_SIZE - 0.5, handlelength=1, handleheight=1, columnspacing=1.5)
-        return _svg(fig)
+                   ncols=ncols, fontsize=legend_pt, handlelength=1, handleheight=1, columnspacing=1.5)
+    return fig
 
 
-def meetings_per_month(per_month: pd.Series) -> str:
-    """Vertical bars: meetings in each month, Italian month labels."""
+# --- Meetings per month -------------------------------------------------
+
+def _month_names() -> dict[int, str]:
+    from babel.dates import get_month_names
+    return dict(get_month_names("abbreviated", locale=formatting.LOCALE, context="stand-alone"))
+
+
+def _quarter_names() -> dict[int, str]:
+    from babel.dates import get_quarter_names
+    return dict(get_quarter_names("abbreviated", locale=formatting.LOCALE))
+
+
+def _runs(keys: list) -> list[tuple[object, int, int]]:
+    """Consecutive equal keys as (key, first index, last index)."""
+    runs: list[tuple[object, int, int]] = []
+    for i, key in enumerate(keys):
+        if runs and runs[-1][0] == key:
+            runs[-1] = (key, runs[-1][1], i)
+        else:
+            runs.append((key, i, i))
+    return runs
+
+
+def _place(spans: list[tuple[int, int]], widths: list[float], low: float, high: float, gap: float):
+    """Centres for labels of the given widths, each as near as can be to the
+    middle of its span (first, last index), in order, `gap` apart, within
+    [low, high]; None when they cannot all fit."""
+    centres = [(a + b) / 2 for a, b in spans]
+    for i in range(len(centres)):  # push right past the previous label
+        floor = low + widths[i] / 2 if i == 0 else centres[i - 1] + (widths[i - 1] + widths[i]) / 2 + gap
+        centres[i] = max(centres[i], floor)
+    for i in reversed(range(len(centres))):  # then left, from the right end
+        ceiling = high - widths[i] / 2 if i == len(centres) - 1 else \
+            centres[i + 1] - (widths[i + 1] + widths[i]) / 2 - gap
+        centres[i] = min(centres[i], ceiling)
+    if centres and centres[0] - widths[0] / 2 < low - 1e-9:
+        return None
+    return centres
+
+
+def month_axis(months: pd.PeriodIndex, slot_in: float, size_pt: float, left_in: float, right_in: float):
+    """The labels under the monthly bars: (level, first row, year row).
+
+    level is "mesi", "trimestri" or "anni"; a row is a list of (x, text) in
+    bar units (bar i at x = i). Months are named when every name fits under
+    its bar, else quarters when they fit under their months, else only
+    years. Years are centred under their months, never overlapping (a year
+    with too few months for its label gets "’21"; one that still does not
+    fit is left out, its months read from their neighbours)."""
+    gap = size_pt * 0.35 / 72  # inches between two labels
+    names = _month_names()
+    n = len(months)
+    first_row: list[tuple[float, str]] = []
+    if max(_text_width_in(s, size_pt) for s in names.values()) + gap <= slot_in:
+        level = "mesi"
+        first_row = [(i, names[p.month]) for i, p in enumerate(months)]
+    else:
+        quarters = _runs([(p.year, p.quarter) for p in months])
+        labels = _quarter_names()
+        if max(_text_width_in(s, size_pt) for s in labels.values()) + gap <= 3 * slot_in:
+            level = "trimestri"
+            for (year, q), a, b in quarters:
+                text = labels[q]
+                if _text_width_in(text, size_pt) + gap <= (b - a + 1) * slot_in:  # a partial quarter may not fit
+                    first_row.append(((a + b) / 2, text))
+        else:
+            level = "anni"
+    years = _runs([p.year for p in months])
+    spans = [(a, b) for _, a, b in years]
+    low, high = -0.5 - left_in / slot_in, n - 0.5 + right_in / slot_in
+
+    def fits(text: str, span: tuple[int, int]) -> bool:
+        return _text_width_in(text, size_pt, "bold") + gap <= (span[1] - span[0] + 1) * slot_in
+
+    # A year reads in full where it fits under its months, else as "’21".
+    texts = [str(y) if fits(str(y), span) else f"’{y % 100:02d}" for (y, _, _), span in zip(years, spans)]
+    keep = list(range(len(years)))
+    while keep:
+        widths = [_text_width_in(texts[i], size_pt, "bold") / slot_in for i in keep]
+        centres = _place([spans[i] for i in keep], widths, low, high, gap / slot_in)
+        if centres is not None:
+            return level, first_row, [(c, texts[i]) for c, i in zip(centres, keep)]
+        # Too many years to name them all: leave out the one with fewest months.
+        keep.remove(min(keep, key=lambda i: (spans[i][1] - spans[i][0], -i)))
+    return level, first_row, []
+
+
+def months_figure(per_month: pd.Series, variant: Variant = PRINT):
+    """Vertical bars, one per month to the reference month (empty months
+    included); each bar carries its value where values fit above the bars,
+    else a value axis with a light grid."""
     from matplotlib.figure import Figure
-    def name(month: int) -> str:
-        return MONTHS_IT[month - 1][0] if len(per_month) > LONG_SPAN else MONTHS_IT[month - 1]
-    labels = [f"{name(p.month)}\n{p.year}" if (i == 0 or p.month == 1) else name(p.month)
-              for i, p in enumerate(per_month.index)]
-    with _style():
-        fig = Figure(figsize=(WIDTH_IN, 1.9), layout="constrained")
-        ax = fig.add_subplot()
-        ax.bar(range(len(per_month)), per_month.to_numpy(), color=PALETTE[0], width=0.7)
-        ax.set_xticks(range(len(per_month)), labels, fontsize=FONT_SIZE - 1)
-        # Every bar carries its value, so the value axis would only repeat it.
-        ax.yaxis.set_visible(False)
+    from matplotlib.ticker import FixedLocator, MaxNLocator
+    from matplotlib.transforms import blended_transform_factory
+    values = per_month.to_numpy()
+    n = len(values)
+    top_value = max(int(values.max()), 1)
+    size = variant.small_pt
+    line_in = size * 1.6 / 72  # Titillium Web's ascent and descent span about 1.5 em
+    with _style(variant):
+        # Geometry in inches, fixed before drawing so that labels can be
+        # chosen by measuring them against the room each bar has.
+        value_labels = [formatting.number(int(v)) for v in values]
+        side_in = 0.06
+        ticks = MaxNLocator(nbins=4, integer=True).tick_values(0, top_value)
+        ticks = [t for t in ticks if 0 <= t <= top_value * 1.1]
+        tick_labels = [formatting.number(int(t)) for t in ticks]
+        axis_in = max(_text_width_in(s, size) for s in tick_labels) + 0.08
+        slot_in = (variant.width_in - 2 * side_in) / n
+        on_bars = max(_text_width_in(s, size) for s in value_labels) <= slot_in * 0.92
+        left_in = side_in if on_bars else side_in + axis_in
+        slot_in = (variant.width_in - left_in - side_in) / n
+        # Year labels may reach into the outer margin, not into the value axis.
+        level, first_row, year_row = month_axis(per_month.index, slot_in, size, side_in if on_bars else 0, side_in)
+        rows = 2 if first_row else 1
+        bottom_in = 0.08 + rows * line_in
+        top_in = line_in + 0.04 if on_bars else size / 72
+        height = variant.month_height_in
+        fig = Figure(figsize=(variant.width_in, height))
+        ax = fig.add_axes((left_in / variant.width_in, bottom_in / height,
+                           1 - (left_in + side_in) / variant.width_in, 1 - (bottom_in + top_in) / height))
+        bar_in = min(0.72 * slot_in, 0.32)
+        ax.bar(range(n), values, color=PALETTE[0], width=bar_in / slot_in)
+        ax.set_xlim(-0.5, n - 0.5)
+        ax.set_ylim(0, top_value)
         ax.spines["left"].set_visible(False)
         ax.spines["bottom"].set_color(MUTED)
-        ax.set_ylim(0, max(int(per_month.max()), 1) * 1.15)
-        for x, v in enumerate(per_month.to_numpy()):
-            if v:
-                ax.text(x, v, formatting.number(int(v)), ha="center", va="bottom", fontsize=FONT_SIZE - 1)
-        return _svg(fig)
+        ax.set_xticks([])
+        # Year boundaries: a light rule down through the labels.
+        boundaries = [i - 0.5 for i, p in enumerate(per_month.index) if p.month == 1 and i > 0]
+        ax.xaxis.set_minor_locator(FixedLocator(boundaries))
+        ax.tick_params(axis="x", which="minor", length=(rows * line_in + 0.05) * 72, width=0.6, color=GRID)
+        if on_bars:
+            ax.yaxis.set_visible(False)
+            for x, (v, s) in enumerate(zip(values, value_labels)):
+                if v:
+                    ax.text(x, v, s, ha="center", va="bottom", fontsize=size)
+        else:
+            ax.set_yticks(ticks, tick_labels, fontsize=size)
+            ax.tick_params(axis="y", length=0, pad=3)
+            ax.grid(axis="y")
+            ax.set_axisbelow(True)
+        where = blended_transform_factory(ax.transData, fig.dpi_scale_trans)
+        y = bottom_in - 0.06
+        for x, text in first_row:
+            ax.text(x, y, text, transform=where, ha="center", va="top", fontsize=size, clip_on=False, color=MUTED)
+        if first_row:
+            y -= line_in
+        for x, text in year_row:
+            ax.text(x, y, text, transform=where, ha="center", va="top", fontsize=size, clip_on=False,
+                    fontweight="bold")
+    return fig
 
+
+def months_data(per_month: pd.Series) -> pd.DataFrame:
+    """What the monthly chart plots: one row per month."""
+    frame = per_month.rename("Incontri").to_frame()
+    frame.index.name = "Mese"
+    return frame
+
+
+# --- Drawing, with a cache ----------------------------------------------
 
 # Charts already drawn are kept here, named by a hash of everything that
 # shapes them: a rebuild whose chart data did not change skips matplotlib
@@ -183,13 +416,13 @@ def _code_fingerprint() -> str:
     return digest.hexdigest()
 
 
-def _cached(name: str, data: pd.DataFrame | pd.Series, draw_fn, folder: Path | None) -> Chart:
+def _cached(name: str, data: pd.DataFrame | pd.Series, draw_fn, folder: Path | None) -> str:
     if folder is None:
-        return Chart(name, draw_fn(data))
+        return draw_fn(data)
     key = hashlib.sha256(f"{_code_fingerprint()}\n{name}\n{data.to_csv()}".encode()).hexdigest()[:32]
     path = folder / f"{name}-{key}.svg"
     try:
-        return Chart(name, path.read_text("utf-8"))
+        return path.read_text("utf-8")
     except (OSError, UnicodeDecodeError):
         pass
     svg = draw_fn(data)
@@ -200,13 +433,28 @@ def _cached(name: str, data: pd.DataFrame | pd.Series, draw_fn, folder: Path | N
         os.replace(staging, path)
     except OSError:
         pass  # a cache that cannot be written only costs time
-    return Chart(name, svg)
+    return svg
+
+
+def _drawn(figure_fn, data, variant: Variant) -> str:
+    with _style(variant):  # the SVG writer reads the style too (text as text, id salt)
+        return _svg(figure_fn(data, variant))
+
+
+def _chart(name: str, data: pd.DataFrame, plotted, figure_fn, cache: Path | None) -> Chart:
+    svgs = [_cached(f"{name}-{v.name}", plotted, functools.partial(_drawn, figure_fn, variant=v), cache)
+            for v in VARIANTS]
+    return Chart(name, svgs[0], svgs[1], data)
 
 
 def draw(figures: Figures, cache: Path | None = None) -> list[Chart]:
     """Every chart of the section, in the order the page shows them;
     `cache`: the folder of charts already drawn (None: draw them all)."""
-    charts = [_cached("gruppi-per-area", figures.tab, groups_by_area, cache)]
+    charts = []
+    groups = groups_data(figures.tab)
+    if len(groups):
+        charts.append(_chart("gruppi-per-area", groups, groups, groups_figure, cache))
     if len(figures.per_mese):
-        charts.append(_cached("incontri-per-mese", figures.per_mese, meetings_per_month, cache))
+        charts.append(_chart("incontri-per-mese", months_data(figures.per_mese), figures.per_mese,
+                             months_figure, cache))
     return charts

@@ -59,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("--data", type=Path, default=Path("data/raw"), help="cartella dei dati (data/raw)")
         if name == "build":
             cmd.add_argument("--out", type=Path, default=Path("output"), help="cartella dei risultati (output)")
+            cmd.add_argument("--adotta", action="store_true",
+                             help="usa come cartella dei risultati una cartella esistente non creata da questa "
+                                  "procedura, senza cancellare né sostituire i file che contiene")
             cmd.add_argument("--pdf", default="pdf/ua-1", choices=("pdf/ua-1", "pdf/a-3b"), metavar="VARIANTE",
                              help="variante PDF di WeasyPrint: pdf/ua-1 (predefinita, PDF accessibile) o pdf/a-3b")
     return parser
@@ -85,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
         from . import formatting
         from .build import build
         print(f"Costruzione di {display_path(args.out)}/ da {display_path(args.data)}/")
-        result = build(args.data, args.out, args.anno, pdf_variant=args.pdf or None)
+        result = build(args.data, args.out, args.anno, pdf_variant=args.pdf or None, adopt=args.adotta)
         if result.warnings:
             _print_problems(result.warnings, f"Avvisi ({len(result.warnings)}):")
         print("File scritti:")

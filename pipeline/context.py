@@ -8,7 +8,6 @@ edition's editable prose), never typed into a template.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from dataclasses import dataclass
 from datetime import date
@@ -20,6 +19,7 @@ from . import formatting as fmt
 from .aggregate import TOTAL, Figures
 from .charts import Chart, inline
 from .edition import Edition, Organisation, Section, editions_in
+from .publish import edition_manifest, published_file
 
 AREA_NAME = {"Nord": "Nord", "Centro": "Centro", "Sud e Isole": "Sud e Isole",
              "Multiregionale": "progetti multiregionali"}
@@ -35,6 +35,16 @@ class TableView:
 
 
 @dataclass(frozen=True)
+class ChartTable:
+    """The numbers a chart plots, as its data table and CSV file show them."""
+
+    intestazione: str  # heading of the first column
+    colonne: tuple[str, ...]  # headings of the value columns
+    righe: tuple[tuple[str, str, tuple[int, ...]], ...]  # (as the table reads, as the CSV writes, values)
+    totale: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class ChartView:
     file: str  # path relative to the edition's folder
     numero: int
@@ -42,6 +52,9 @@ class ChartView:
     alt: str
     svg: str  # the file's content (the PDF embeds it)
     inline: str  # the same drawing as markup for the web page
+    inline_telefono: str  # drawn for a phone's column
+    tabella: ChartTable
+    file_dati: str  # the CSV file of its data
 
 
 @dataclass(frozen=True)
@@ -213,6 +226,20 @@ def _alt_months(per_month: pd.Series) -> str:
             f"({fmt.number(int(per_month.max()))}).")
 
 
+def _chart_table(chart: Chart) -> ChartTable:
+    data = chart.data
+    if isinstance(data.index, pd.PeriodIndex):  # months: "novembre 2020" in the table, "2020-11" in the CSV
+        keys = [(fmt.month(p.to_timestamp().date()), str(p)) for p in data.index]
+    else:
+        keys = [(str(label), str(label)) for label in data.index]
+    return ChartTable(
+        intestazione=str(data.index.name),
+        colonne=tuple(str(c) for c in data.columns),
+        righe=tuple((shown, key, tuple(int(v) for v in row)) for (shown, key), row in zip(keys, data.to_numpy())),
+        totale=tuple(int(v) for v in data.sum(axis=0)),
+    )
+
+
 def _charts(charts: list[Chart], figures: Figures, edition: Edition) -> tuple[ChartView, ...]:
     captions = {
         "gruppi-per-area": ("Gruppi attivati per macro-area e bando", lambda: _alt_groups(figures.tab, figures.per_area)),
@@ -223,7 +250,9 @@ def _charts(charts: list[Chart], figures: Figures, edition: Edition) -> tuple[Ch
     for number, chart in enumerate(charts, start=1):
         caption, alt = captions[chart.name]
         views.append(ChartView(file=f"grafici/{chart.name}.svg", numero=number, didascalia=caption,
-                               alt=alt(), svg=chart.svg, inline=inline(chart.svg, f"graf{number}-")))
+                               alt=alt(), svg=chart.svg, inline=inline(chart.svg, f"graf{number}-"),
+                               inline_telefono=inline(chart.svg_telefono, f"graf{number}t-"),
+                               tabella=_chart_table(chart), file_dati=f"dati/grafico-{number}.csv"))
     return tuple(views)
 
 
@@ -274,6 +303,7 @@ def make(edition: Edition, ente: Organisation, figures: Figures, charts: list[Ch
     start = figures.primo_incontro
     per_area = figures.per_area
     per_call = figures.per_bando
+    grafici = _charts(charts, figures, edition)
     return Context(
         anno=edition.anno,
         data_riferimento=edition.data_riferimento,
@@ -301,11 +331,12 @@ def make(edition: Edition, ente: Organisation, figures: Figures, charts: list[Ch
                          for r in extra.itertuples()),
         incontri_esclusi=figures.incontri_esclusi,
         tabella=_table(sezione, figures.tab),
-        grafici=_charts(charts, figures, edition),
+        grafici=grafici,
         cifre=figures_json(edition, figures, comparison),
         file_pdf=sezione.pdf,
         file_dati=((f"Tab {sezione.tabella} (CSV)", sezione.tabella_csv),
-                   ("Tutte le cifre (JSON)", "dati/cifre.json")),
+                   ("Tutte le cifre (JSON)", "dati/cifre.json"))
+                  + tuple((f"Dati del Graf. {g.numero} (CSV)", g.file_dati) for g in grafici),
         pubblicazione=publication,
         confronto=_comparison(comparison),
         navigazione=navigation(site or Site({edition.anno: edition}, frozenset({edition.anno})), edition, ente),
@@ -327,7 +358,7 @@ class Site:
 
 
 def _published(out_dir: Path, year: int) -> bool:
-    return (out_dir / str(year) / "manifest.json").is_file()
+    return edition_manifest(out_dir / str(year)) is not None
 
 
 def site(editions: dict[int, Edition], building: set[int], out_dir: Path) -> Site:
@@ -387,10 +418,19 @@ def index_entries(out_dir: Path) -> tuple[IndexEntry, ...]:
     manifests; a folder without a readable manifest is not listed."""
     entries = []
     for year in sorted(editions_in(out_dir), reverse=True):
+        folder = out_dir / str(year)
+        manifest = edition_manifest(folder)  # a folder the pipeline did not write is not listed
+        if manifest is None:
+            continue
         try:
-            e = json.loads((out_dir / str(year) / "manifest.json").read_text("utf-8"))["edizione"]
-            entries.append(IndexEntry(e["anno"], f"{e['sezione']} {e['titolo']}", e["parte"],
-                                      date.fromisoformat(e["data_riferimento"]), e["pagina"], e["pdf"], e["csv"]))
-        except (OSError, ValueError, KeyError, TypeError):
-            continue  # not an edition this pipeline published (or edited by hand): not listed
+            e = manifest["edizione"]
+            # Links only to files that exist there, as relative paths (a
+            # manifest is data: never a scheme or a way out of the folder).
+            links = [published_file(folder, manifest, e[key]) for key in ("pagina", "pdf", "csv")]
+            if e["anno"] != year or None in links or not published_file(folder, manifest, "dati/cifre.json"):
+                continue
+            entries.append(IndexEntry(year, f"{e['sezione']} {e['titolo']}", str(e["parte"]),
+                                      date.fromisoformat(e["data_riferimento"]), *links))
+        except (ValueError, KeyError, TypeError, AttributeError):
+            continue  # edited by hand: not listed
     return tuple(entries)

@@ -64,6 +64,9 @@ class Organisation:
     siti: tuple[str, ...]
 
 
+MAX_SLUG = 120  # characters of the file names made from the section's number and title
+
+
 def slugify(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
@@ -180,9 +183,20 @@ def load_edition(data_dir: Path, anno: int) -> tuple[Edition | None, list[Proble
     for key in ("numero", "titolo", "parte"):
         if isinstance(section.get(key), str) and not section[key].strip():
             problems.append(Problem(shown, _key_line(text, key), "", f"la chiave “sezione.{key}” è vuota"))
-    if isinstance(section.get("tabella"), int) and section["tabella"] < 1:
+    if all(isinstance(section.get(k), str) and section[k].strip() for k in ("numero", "titolo")):
+        slug = slugify(f"{section['numero']} {section['titolo']}")
+        if not slug:
+            problems.append(Problem(shown, _key_line(text, "titolo"), "",
+                                    "numero e titolo della sezione non contengono lettere o cifre: "
+                                    "non danno un nome ai file della pagina e del PDF"))
+        elif len(slug) > MAX_SLUG:
+            problems.append(Problem(shown, _key_line(text, "titolo"), "",
+                                    f"numero e titolo della sezione sono troppo lunghi per dare un nome ai file "
+                                    f"({len(slug)} caratteri nel nome; al massimo {MAX_SLUG})"))
+    if isinstance(section.get("tabella"), int) and not 1 <= section["tabella"] <= 999:
         problems.append(Problem(shown, _key_line(text, "tabella"), "",
-                                f"la chiave “sezione.tabella” deve essere un numero da 1 in su (trovato {section['tabella']})"))
+                                "la chiave “sezione.tabella” deve essere un numero da 1 a 999 "
+                                f"(trovato {str(section['tabella'])[:20]})"))
     if problems:
         return None, problems
     return Edition(anno=anno, data_riferimento=got["data_riferimento"], sezione=Section(**section),

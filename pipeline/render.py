@@ -22,7 +22,7 @@ from typing import Callable
 import pandas as pd
 
 from . import formatting
-from .context import Context, IndexEntry
+from .context import ChartView, Context, IndexEntry
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 ASSETS = TEMPLATES / "assets"
@@ -73,12 +73,24 @@ def pdf(ctx: Context, variant: str | None = "pdf/ua-1") -> bytes:
     return document.write_pdf(pdf_variant=variant, pdf_tags=True, uncompressed_pdf=False, custom_metadata=False)
 
 
+def _csv(frame: pd.DataFrame) -> bytes:
+    return frame.to_csv(lineterminator="\n").encode("utf-8")
+
+
 def table_csv(ctx: Context) -> bytes:
     t = ctx.tabella
     frame = pd.DataFrame([list(values) for _, values in t.righe] + [list(t.totale)],
                          columns=list(t.colonne),
                          index=pd.Index([label for label, _ in t.righe] + ["Totale"], name="Bando"))
-    return frame.to_csv(lineterminator="\n").encode("utf-8")
+    return _csv(frame)
+
+
+def chart_csv(chart: ChartView) -> bytes:
+    """`dati/grafico-<n>.csv`: the numbers the chart plots, with a total row."""
+    t = chart.tabella
+    frame = pd.DataFrame([list(values) for _, _, values in t.righe] + [list(t.totale)], columns=list(t.colonne),
+                         index=pd.Index([key for _, key, _ in t.righe] + ["Totale"], name=t.intestazione))
+    return _csv(frame)
 
 
 def figures_json(ctx: Context) -> bytes:
@@ -130,6 +142,7 @@ def edition_files(ctx: Context, pdf_variant: str | None = "pdf/ua-1",
     files["dati/cifre.json"] = figures_json(ctx)
     for g in ctx.grafici:
         files[g.file] = g.svg.encode("utf-8")
+        files[g.file_dati] = chart_csv(g)
     files.update(_assets())
     files[ctx.sezione.pagina] = stage("html", html_page, ctx, {k: size(len(v)) for k, v in files.items()})
     files["manifest.json"] = manifest(ctx, files)

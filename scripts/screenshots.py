@@ -1,9 +1,14 @@
-"""Small PNGs of a built edition for docs/: the web page at 390 and 1280 px
-(Chromium through Playwright) and page 1 of the PDF (pdftoppm).
+"""Images of built editions for docs/: every page of the PDF (pdftoppm) and
+the whole web page at 390 and 1280 px (Chromium through Playwright).
 
-    python scripts/screenshots.py [--out output] [--anno 2022] [--docs docs] [--full]
+    python scripts/screenshots.py [--out output] [--docs docs] [--stress]
 
-Serves `--out` on 127.0.0.1 on a free port while taking the screenshots.
+For every edition published in `--out` it writes
+`docs/<anno>/pdf-pagina-<n>.png`, `docs/<anno>/pagina-390.png` and
+`docs/<anno>/pagina-1280.png`. With `--stress` it also builds a generated
+edition with 40 calls over six years (`tests/shapes.py`) in a temporary
+folder and writes its images to `docs/prova-40-bandi/`. Serves the output
+folders on 127.0.0.1 on a free port while taking the screenshots.
 """
 
 from __future__ import annotations
@@ -13,16 +18,20 @@ import functools
 import http.server
 import io
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 WIDTHS = {390: 844, 1280: 900}
+PDF_DPI = 72
+STRESS_FOLDER = "prova-40-bandi"
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -44,44 +53,89 @@ def _small_png(png: bytes, target: Path) -> None:
     image.save(target, optimize=True)
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("output"))
-    parser.add_argument("--anno", type=int)
-    parser.add_argument("--docs", type=Path, default=Path("docs"))
-    parser.add_argument("--full", action="store_true", help="whole page, not only the first screen")
-    args = parser.parse_args(argv)
-    years = sorted(int(p.name) for p in args.out.iterdir() if p.name.isdigit() and (p / "manifest.json").is_file())
-    if not years:
-        print(f"nessuna edizione generata in {args.out}: eseguire prima `make report`", file=sys.stderr)
-        return 1
-    anno = args.anno or years[-1]
-    edizione = json.loads((args.out / str(anno) / "manifest.json").read_text("utf-8"))["edizione"]
-    args.docs.mkdir(parents=True, exist_ok=True)
+def _editions(out: Path) -> dict[int, dict]:
+    found = {}
+    for p in sorted(out.iterdir()):
+        if p.name.isdigit() and (p / "manifest.json").is_file():
+            found[int(p.name)] = json.loads((p / "manifest.json").read_text("utf-8"))["edizione"]
+    return found
 
+
+def pdf_pages(pdf: Path, folder: Path) -> list[Path]:
+    """Every page of `pdf` as `folder/pdf-pagina-<n>.png`."""
+    written = []
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(["pdftoppm", "-png", "-r", str(PDF_DPI), str(pdf), f"{tmp}/p"], check=True)
+        for n, page in enumerate(sorted(Path(tmp).glob("p-*.png"), key=lambda p: int(p.stem.split("-")[-1])), 1):
+            target = folder / f"pdf-pagina-{n}.png"
+            _small_png(page.read_bytes(), target)
+            written.append(target)
+    return written
+
+
+def shoot(out: Path, targets: dict[int, Path]) -> list[Path]:
+    """Page screenshots (whole page, 390 and 1280 px) and PDF pages of the
+    editions `targets` (year -> docs folder) published in `out`."""
     from playwright.sync_api import sync_playwright
-    server, base = serve(args.out)
+    editions = _editions(out)
+    written = []
+    server, base = serve(out)
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-            for width, height in WIDTHS.items():
-                page = browser.new_page(viewport={"width": width, "height": height})
-                page.goto(f"{base}/{anno}/{edizione['pagina']}", wait_until="networkidle")
-                page.evaluate("document.fonts.ready")
-                target = args.docs / f"pagina-{width}.png"
-                _small_png(page.screenshot(full_page=args.full), target)
-                print(target)
-                page.close()
+            for year, folder in targets.items():
+                folder.mkdir(parents=True, exist_ok=True)
+                for old in folder.glob("*.png"):
+                    old.unlink()
+                for width, height in WIDTHS.items():
+                    page = browser.new_page(viewport={"width": width, "height": height})
+                    page.goto(f"{base}/{year}/{editions[year]['pagina']}", wait_until="networkidle")
+                    page.evaluate("document.fonts.ready")
+                    target = folder / f"pagina-{width}.png"
+                    _small_png(page.screenshot(full_page=True), target)
+                    written.append(target)
+                    page.close()
             browser.close()
     finally:
         server.shutdown()
-    pdf = args.out / str(anno) / edizione["pdf"]
-    target = args.docs / "pdf-pagina-1.png"
-    with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", str(pdf),
-                        f"{tmp}/pagina"], check=True)
-        _small_png(Path(tmp, "pagina.png").read_bytes(), target)
-    print(target)
+    for year, folder in targets.items():
+        written += pdf_pages(out / str(year) / editions[year]["pdf"], folder)
+    return written
+
+
+def build_stress(tmp: Path) -> Path:
+    """A generated edition with 40 calls and six years of meetings, built
+    into `tmp/output`."""
+    sys.path.insert(0, str(ROOT))
+    from pipeline.build import build
+    from tests.shapes import STRESS, write_edition
+    data = tmp / "raw"
+    write_edition(data, STRESS)
+    out = tmp / "output"
+    build(data, out, log=lambda line: None)
+    return out
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=Path("output"))
+    parser.add_argument("--docs", type=Path, default=Path("docs"))
+    parser.add_argument("--stress", action="store_true", help="also a generated 40-call, six-year edition")
+    args = parser.parse_args(argv)
+    editions = _editions(args.out) if args.out.is_dir() else {}
+    if not editions:
+        print(f"nessuna edizione generata in {args.out}: eseguire prima `make report`", file=sys.stderr)
+        return 1
+    written = shoot(args.out, {year: args.docs / str(year) for year in editions})
+    if args.stress:
+        with tempfile.TemporaryDirectory() as tmp:
+            out = build_stress(Path(tmp))
+            (year,) = _editions(out)
+            target = args.docs / STRESS_FOLDER
+            written += shoot(out, {year: target})
+            shutil.rmtree(Path(tmp) / "raw")
+    for path in written:
+        print(path)
     return 0
 
 

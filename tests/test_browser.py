@@ -84,6 +84,7 @@ def open_page(browser, site):
 def test_no_wcag_aa_violations(open_page, path, width):
     from axe_playwright_python.sync_playwright import Axe
     page = open_page(path, width)
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")  # the chart data too
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_AA}})
     violations = results.response["violations"]
     assert not violations, "\n" + "\n".join(
@@ -144,7 +145,10 @@ def test_page_structure(open_page, path):
     alts = page.eval_on_selector_all(".grafico [role=img]", "els => els.map(e => e.getAttribute('aria-label'))")
     assert alts and all(len(a) > 40 for a in alts), alts
     assert page.evaluate("""[...document.querySelectorAll('.grafico [role=img] svg')].every(s =>
-        s.getAttribute('aria-hidden') === 'true' && s.getBoundingClientRect().width > 250)""")
+        s.getAttribute('aria-hidden') === 'true')""")
+    shown = page.evaluate("""[...document.querySelectorAll('.grafico [role=img]')].map(d =>
+        [...d.querySelectorAll('svg')].filter(s => s.getClientRects().length).map(s => s.getBoundingClientRect().width))""")
+    assert all(len(widths) == 1 and widths[0] > 250 for widths in shown), shown  # one drawing per chart shown
     fonts = page.eval_on_selector_all(".grafico svg text", "ts => ts.map(t => getComputedStyle(t).fontFamily)")
     assert fonts and all("Titillium Web" in f for f in fonts), set(fonts)
     ids = page.eval_on_selector_all("[id]", "els => els.map(e => e.id)")
@@ -160,3 +164,55 @@ def test_skip_link_and_focus_are_visible(open_page):
     assert box and box["y"] >= 0, "the skip link stays off screen when focused"
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline != "none"
+
+
+CHART_TEXT_PX = """[...document.querySelectorAll('.grafico svg text')].filter(t => t.getClientRects().length).map(t => {
+    const m = t.getScreenCTM();
+    return [t.textContent, parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b)];
+})"""
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("path", PAGES[:2])
+def test_chart_text_is_at_least_12_css_px(open_page, path, width):
+    """No chart text renders below 12 CSS px: the size each text is set in,
+    times the scale the page draws its SVG at."""
+    page = open_page(path, width)
+    sizes = page.evaluate(CHART_TEXT_PX)
+    assert len(sizes) > 10
+    small = [(text, round(px, 1)) for text, px in sizes if px < 12]
+    assert not small, small
+
+
+@pytest.mark.parametrize("path", PAGES[:2])
+def test_key_figures_come_right_after_the_title_on_a_phone(open_page, path):
+    page = open_page(path, 390)
+    title = page.locator("h1").bounding_box()
+    figures = page.locator(".sintesi").bounding_box()
+    first_paragraph = page.locator(".sezione > p").first.bounding_box()
+    assert title["y"] < figures["y"] < first_paragraph["y"], (title, figures, first_paragraph)
+    assert figures["y"] < 900
+    downloads = page.locator(".scarica").bounding_box()
+    last = page.locator(".sezione > *").last.bounding_box()
+    assert downloads["y"] > last["y"]  # the downloads stay at the end, where the keyboard reaches them
+    wide = open_page(path, 1280)
+    assert wide.locator(".sintesi").bounding_box()["x"] > wide.locator("h1").bounding_box()["x"] + 500
+
+
+@pytest.mark.parametrize("path", PAGES[:2])
+def test_every_chart_has_its_data_as_a_table_and_a_csv(open_page, site, path):
+    page = open_page(path, 390)
+    charts = page.locator("figure.grafico").count()
+    assert charts == page.locator("details.dati-grafico").count() >= 1
+    for n in range(1, charts + 1):
+        details = page.locator("details.dati-grafico").nth(n - 1)
+        assert details.locator("summary").inner_text().startswith("Dati del grafico")
+        assert not details.locator("table").is_visible()
+        details.locator("summary").click()
+        table = details.locator("table")
+        assert table.is_visible() and table.locator("th[scope=col]").count() >= 2
+        link = details.locator(f"a[href='dati/grafico-{n}.csv']")
+        with urllib.request.urlopen(link.evaluate("a => a.href")) as response:  # noqa: S310 (local server)
+            rows = response.read().decode("utf-8").splitlines()
+        body = table.locator("tbody tr").count()
+        assert len(rows) == 1 + body + 1  # header, one row per table row, total

@@ -198,7 +198,8 @@ def test_index_skips_folders_that_are_not_published_editions(data_copy, tmp_path
     (out / "1999").mkdir(parents=True)  # no manifest
     (out / "2000").mkdir()
     (out / "2000" / "manifest.json").write_text("{ non è json", "utf-8")
-    build(data_copy, out, years=[2021], log=lambda line: None)
+    build(data_copy, out, years=[2021], log=lambda line: None, adopt=True)  # a folder it did not create
     index = (out / "index.html").read_text("utf-8")
     assert "2021/2-19-comunita-di-pratiche.html" in index
     assert "1999" not in index and "Bilancio sociale 2000" not in index
+    assert (out / "2000" / "manifest.json").read_text("utf-8") == "{ non è json"  # adopted: left as it was

@@ -71,8 +71,9 @@ def _other_data(tmp_path: Path) -> Path:
     return data
 
 
-def _command(data: Path, out: Path) -> list[str]:
-    return [sys.executable, "-m", "pipeline", "build", "--anno", "2021", "--data", str(data), "--out", str(out)]
+def _command(data: Path, out: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "pipeline", "build", "--anno", "2021", "--data", str(data), "--out", str(out),
+            *extra]
 
 
 def _run(data: Path, out: Path) -> None:
@@ -92,7 +93,22 @@ def trees(tmp_path_factory):
     return old, new, duration
 
 
+def _foreign_files(out: Path) -> dict[str, bytes]:
+    """Files a user keeps in an output folder the build adopts (a website
+    checkout): the build must never touch them."""
+    files = {"foto.jpg": b"\xff\xd8 foto", "css/sito.css": b"body{}", "2019/vecchio.pdf": b"%PDF vecchio",
+             ".nuovo-bozza-7": b"sembra temporaneo"}
+    for name, content in files.items():
+        (out / name).parent.mkdir(parents=True, exist_ok=True)
+        (out / name).write_bytes(content)
+    return files
+
+
 def test_build_killed_at_any_moment_leaves_old_or_whole_new_edition(trees, tmp_path):
+    """The SIGKILL sweep on a folder adopted with --adotta (the pipeline's
+    old editions beside files it did not write):
+    after every kill, the edition is old or wholly new and the foreign files
+    are as they were; the next build cleans up after the killed ones."""
     old, new, duration = trees
     old_hash = tree_hash(old / "2021")
     old_index = (old / "index.html").read_bytes()
@@ -107,7 +123,8 @@ def test_build_killed_at_any_moment_leaves_old_or_whole_new_edition(trees, tmp_p
     for i, moment in enumerate(moments):
         out = tmp_path / f"out-{i}"
         shutil.copytree(old, out)
-        process = subprocess.Popen(_command(DATA, out), cwd=ROOT, stdout=subprocess.DEVNULL,
+        foreign = _foreign_files(out)
+        process = subprocess.Popen(_command(DATA, out, "--adotta"), cwd=ROOT, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
         if callable(moment):
             while process.poll() is None and not moment(out):
@@ -120,11 +137,14 @@ def test_build_killed_at_any_moment_leaves_old_or_whole_new_edition(trees, tmp_p
         assert is_old or whole_edition_from(out / "2021", DATA), f"mixed edition after kill {i}"
         index = (out / "index.html").read_bytes()
         assert index == old_index or b"<html" in index and index.rstrip().endswith(b"</html>")
+        assert {name: (out / name).read_bytes() for name in foreign} == foreign, f"foreign files touched by kill {i}"
         seen.append("old" if is_old else "new")
-    # The next build cleans what a killed one left and publishes.
-    _run(DATA, out)
+    # The next build cleans what a killed one left and publishes; what it
+    # did not write stays.
+    subprocess.run(_command(DATA, out, "--adotta"), cwd=ROOT, check=True, capture_output=True)
     assert whole_edition_from(out / "2021", DATA)
-    assert not [p.name for p in out.iterdir() if p.name.startswith((".nuovo-", ".vecchio-"))]
+    assert {name: (out / name).read_bytes() for name in foreign} == foreign
+    assert [p.name for p in out.iterdir() if p.name.startswith((".nuovo-", ".vecchio-"))] == [".nuovo-bozza-7"]
     assert "old" in seen and "new" in seen, seen  # kills fell both before and after publishing
 
 
@@ -146,6 +166,7 @@ def test_interrupted_publish_keeps_the_old_edition(tmp_path, monkeypatch):
         publish(out, "2021", {"a.txt": b"nuovo", "dati/b.csv": b"2"})
     monkeypatch.undo()
     assert tree_hash(out / "2021") == before
+    assert sorted(p.name for p in out.iterdir()) == ["2021"]  # the staging folder is gone
     publish(out, "2021", {"a.txt": b"nuovo"})
     assert (out / "2021" / "a.txt").read_bytes() == b"nuovo"
     assert not (out / "2021" / "dati").exists()  # exactly the new files, nothing left over

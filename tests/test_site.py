@@ -30,7 +30,7 @@ def test_neighbours_link_only_editions_built_now_or_published(tmp_path):
     nav = context.navigation(site, editions[2021], ente)
     assert nav.precedente is None and nav.successiva is None  # 2022 neither built nor published
     (tmp_path / "2022").mkdir()
-    (tmp_path / "2022" / "manifest.json").write_text("{}", "utf-8")
+    (tmp_path / "2022" / "manifest.json").write_text('{"output": []}', "utf-8")  # lists every file there
     site, editions = _site({2021}, tmp_path)
     nav = context.navigation(site, editions[2021], ente)
     assert nav.successiva == context.EditionLink(2022, "4.3 Comunità di pratiche",

@@ -46,6 +46,8 @@ def test_meetings_by_month_fills_empty_months():
     per_month = aggregate.meetings_by_month(meetings)
     assert [str(p) for p in per_month.index] == ["2020-11", "2020-12", "2021-01", "2021-02"]
     assert per_month.tolist() == [2, 0, 0, 1]
+    to_reference = aggregate.meetings_by_month(meetings, date(2021, 5, 31))
+    assert str(to_reference.index[-1]) == "2021-05" and to_reference.tolist() == [2, 0, 0, 1, 0, 0, 0]
 
 
 def test_cycle_coverage_needs_every_cycle_theme():
@@ -111,14 +113,16 @@ def test_chart_cache_gives_the_same_bytes_as_drawing(tmp_path):
     from .conftest import DATA
     edition, _ = load_edition(DATA, 2021)
     figures = summarise_edition(edition, lambda line: None).figures
+    def svgs(drawn):
+        return [(c.svg, c.svg_telefono) for c in drawn]
     drawn = charts.draw(figures)
     cold = charts.draw(figures, tmp_path)
-    assert len(list(tmp_path.glob("*.svg"))) == 2
+    assert len(list(tmp_path.glob("*.svg"))) == 4  # two charts, each for print and for a phone
     warm = charts.draw(figures, tmp_path)
-    assert drawn == cold == warm
+    assert svgs(drawn) == svgs(cold) == svgs(warm)
     figures.per_mese.iloc[0] += 1  # other data, another file
-    assert charts.draw(figures, tmp_path)[1] != warm[1]
-    assert len(list(tmp_path.glob("incontri-per-mese-*.svg"))) == 2
+    assert svgs(charts.draw(figures, tmp_path))[1] != svgs(warm)[1]
+    assert len(list(tmp_path.glob("incontri-per-mese-*.svg"))) == 4
 
 
 @pytest.mark.parametrize("raw", [

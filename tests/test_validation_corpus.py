@@ -164,7 +164,7 @@ CASES = [
     ("testo-non-elenco", replace("edizione.toml", "finalita = [", "finalita = 3\nvecchie_finalita = ["),
      [("edizione.toml", 15, "", "“testo.finalita” deve essere un elenco di testi")]),
     ("tabella-zero", replace("edizione.toml", "tabella = 21", "tabella = 0"),
-     [("edizione.toml", 8, "", "“sezione.tabella” deve essere un numero da 1 in su")]),
+     [("edizione.toml", 8, "", "“sezione.tabella” deve essere un numero da 1 a 999")]),
     ("edizione-toml-mancante", remove("edizione.toml"),
      [("edizione.toml", 0, "", "file mancante")]),
     ("ente-toml-mancante", lambda edition: (edition.parent / "ente.toml").unlink(),
@@ -309,10 +309,15 @@ def test_corpus_is_large_enough():
 def test_output_folder_that_cannot_be_written_is_a_message_not_a_traceback(tmp_path, capsys):
     blocker = tmp_path / "output"
     blocker.write_text("un file, non una cartella")
-    assert main(["build", "--anno", "2021", "--out", str(blocker)]) == 1
+    assert main(["build", "--anno", "2021", "--out", str(blocker)]) == 2  # refused before reading anything
+    err = capsys.readouterr().err
+    assert "è un file, non una cartella" in err and "Traceback" not in err
+    assert blocker.read_text() == "un file, non una cartella"
+    inside = tmp_path / "sotto" / "output"
+    (tmp_path / "sotto").write_text("un file dove serve una cartella")
+    assert main(["build", "--anno", "2021", "--out", str(inside)]) == 1
     err = capsys.readouterr().err
     assert "c’è un file dove serve una cartella" in err and "Traceback" not in err
-    assert blocker.read_text() == "un file, non una cartella"
 
 
 def test_unknown_pdf_variant_is_a_usage_error(capsys):
