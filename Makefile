@@ -13,7 +13,7 @@ export CHROMIUM
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 
 .DEFAULT_GOAL := help
-.PHONY: help report check test bench screenshots clean system-libs browser
+.PHONY: help report check serve test bench screenshots clean system-libs browser
 
 help: ## elenca i comandi disponibili
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -24,6 +24,9 @@ report: $(VENV)/.stamp-runtime system-libs ## genera pagina, PDF e dati (tutte l
 
 check: $(VENV)/.stamp-runtime ## controlla soltanto i dati, senza generare nulla
 	@$(PY) -m pipeline check $(if $(ANNO),--anno $(ANNO))
+
+serve: $(VENV)/.stamp-runtime system-libs ## anteprima nel browser che si aggiorna a ogni salvataggio (ANNO=…, PORTA=…)
+	@$(PY) -m pipeline serve $(if $(ANNO),--anno $(ANNO)) $(if $(PORTA),--port $(PORTA)) --pdf $(PDF)
 
 test: $(VENV)/.stamp-test system-libs browser ## esegue tutti i test (anche nel browser, con Chromium)
 	@$(PY) -m pytest

@@ -9,6 +9,7 @@ save; the only state on disk is the content-addressed chart cache.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from dataclasses import dataclass, field
@@ -95,10 +96,44 @@ def summarise_edition(edition: Edition, log) -> Summary:
     return Summary(tables, data, figures)
 
 
+def _records_key(edition: Edition) -> str:
+    """A hash of what an edition's summary depends on: its reference date
+    and every file of its folder but edizione.toml."""
+    digest = hashlib.sha256(edition.data_riferimento.isoformat().encode())
+    for path in sorted(edition.folder.iterdir()):
+        if path.name != "edizione.toml" and path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def _summarised(edition: Edition, log, memo: dict | None) -> Summary:
+    """`summarise_edition`, or the summary that `memo` (the live preview's)
+    kept from a build on the same records: a text edit skips reading."""
+    if memo is None:
+        return summarise_edition(edition, log)
+    key = _records_key(edition)
+    kept = memo.get(edition.anno)
+    if kept and kept[0] == key:
+        return kept[1]
+    summary = summarise_edition(edition, log)
+    if _records_key(edition) == key:  # not saved again meanwhile
+        memo[edition.anno] = (key, summary)
+    return summary
+
+
+def _published_pdf(out_dir: Path, edition: Edition) -> bytes | bool:
+    """The PDF already published for this edition, or False."""
+    try:
+        return (out_dir / str(edition.anno) / edition.sezione.pdf).read_bytes()
+    except OSError:
+        return False
+
+
 def build_edition(edition: Edition, ente: Organisation, data_dir: Path, log, site: context.Site,
                   pdf_variant: str | None, summary: Summary,
-                  previous: tuple[Edition, Summary] | None = None) -> Built:
-    """One edition, from its summary to the bytes of every output."""
+                  previous: tuple[Edition, Summary] | None = None, with_pdf: bool | bytes = True) -> Built:
+    """One edition, from its summary to the bytes of every output
+    (`with_pdf`: see `render.edition_files`)."""
     clock = _Clock(log, edition.anno)
     drawn = clock.stage("grafici", charts.draw, summary.figures, charts.cache_dir())
     comparison = None
@@ -106,7 +141,7 @@ def build_edition(edition: Edition, ente: Organisation, data_dir: Path, log, sit
         comparison = (previous[0].anno, aggregate.compare(previous[1].figures, summary.figures))
     ctx = clock.stage("contesto", context.make, edition, ente, summary.figures, drawn, publication_date(edition),
                       comparison, site, context.inputs(edition, data_dir, summary.tables))
-    return Built(edition, render.edition_files(ctx, pdf_variant, clock.stage), summary.data.warnings)
+    return Built(edition, render.edition_files(ctx, pdf_variant, clock.stage, with_pdf), summary.data.warnings)
 
 
 def _previous_year(available: list[int], year: int) -> int | None:
@@ -122,11 +157,18 @@ def _with_previous(available: list[int], years: list[int]) -> set[int]:
 
 def build(data_dir: Path = Path("data/raw"), out_dir: Path = Path("output"), years: list[int] | None = None,
           log: Callable[[str], None] = print, pdf_variant: str | None = "pdf/ua-1",
-          adopt: bool = False) -> BuildResult:
+          adopt: bool = False, *, pdf: bool = True, durable: bool = True,
+          still_current: Callable[[], bool] | None = None, memo: dict | None = None) -> BuildResult | None:
     """Build the given editions (default: every edition folder) and the
     index. Raises InputError (nothing written) or UsageError (an output
     folder the build must not write into, see `publish.check_target`;
-    `adopt` accepts an existing folder it did not create)."""
+    `adopt` accepts an existing folder it did not create).
+
+    For the live preview: `pdf=False` keeps each edition's published PDF
+    instead of rendering a new one; `durable=False` skips flushing to disk;
+    `still_current` is asked, with the output folder locked, whether to
+    publish at all (None is returned when it says no); `memo` keeps the
+    editions' summaries from one call to the next."""
     available = editions_in(data_dir)
     if years:
         missing = [y for y in years if y not in available]
@@ -154,7 +196,7 @@ def build(data_dir: Path = Path("data/raw"), out_dir: Path = Path("output"), yea
             problems += _csv_problems(data_dir / str(year))
             continue
         try:
-            summaries[year] = summarise_edition(editions[year], log)
+            summaries[year] = _summarised(editions[year], log, memo)
         except InputError as exc:
             problems += exc.problems
     if problems:
@@ -165,16 +207,19 @@ def build(data_dir: Path = Path("data/raw"), out_dir: Path = Path("output"), yea
         prev = _previous_year(available, year)
         built.append(build_edition(
             editions[year], ente, data_dir, log, site, pdf_variant,
-            summaries[year], (editions[prev], summaries[prev]) if prev else None))
+            summaries[year], (editions[prev], summaries[prev]) if prev else None,
+            True if pdf else _published_pdf(out_dir, editions[year])))
     result = BuildResult()
     with locked(out_dir):
+        if still_current and not still_current():
+            return None
         check_target(out_dir, data_dir, [str(y) for y in years], adopt)  # again: another build may have run
         clean_leftovers(out_dir)
         for b in built:
-            target = publish(out_dir, str(b.edition.anno), b.files)
+            target = publish(out_dir, str(b.edition.anno), b.files, durable)
             result.written += [target / name for name in sorted(b.files) if not name.startswith("assets/")]
             result.warnings += b.warnings
-        publish_file(out_dir / "index.html", render.index_page(context.index_entries(out_dir), ente))
+        publish_file(out_dir / "index.html", render.index_page(context.index_entries(out_dir), ente), durable)
         result.written.append(out_dir / "index.html")
     return result
 

@@ -20,6 +20,7 @@ import hashlib
 import io
 import os
 import re
+import threading
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -416,16 +417,26 @@ def _code_fingerprint() -> str:
     return digest.hexdigest()
 
 
+# matplotlib's settings (rc_context) are global to the process: the live
+# preview, which builds in two threads, draws one chart at a time.
+_DRAWING = threading.Lock()
+
+
+def _one_at_a_time(draw_fn, data) -> str:
+    with _DRAWING:
+        return draw_fn(data)
+
+
 def _cached(name: str, data: pd.DataFrame | pd.Series, draw_fn, folder: Path | None) -> str:
     if folder is None:
-        return draw_fn(data)
+        return _one_at_a_time(draw_fn, data)
     key = hashlib.sha256(f"{_code_fingerprint()}\n{name}\n{data.to_csv()}".encode()).hexdigest()[:32]
     path = folder / f"{name}-{key}.svg"
     try:
         return path.read_text("utf-8")
     except (OSError, UnicodeDecodeError):
         pass
-    svg = draw_fn(data)
+    svg = _one_at_a_time(draw_fn, data)
     try:  # written beside, then renamed: a reader never sees half a file
         folder.mkdir(parents=True, exist_ok=True)
         staging = path.with_name(f".{path.name}.{os.getpid()}")

@@ -1,4 +1,4 @@
-"""Command line: `python -m pipeline build|check`, Italian output.
+"""Command line: `python -m pipeline build|check|serve`, Italian output.
 
 Exit status: 0 success (warnings allowed), 1 invalid input, 2 usage error.
 No input problem ever ends in a Python traceback.
@@ -14,15 +14,18 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import InputError, UsageError, display_path
+from .errors import InputError, TemplateError, UsageError, display_path
+
+PREVIEW_DIR = Path(".cache/anteprima")  # `serve` builds here unless --out says otherwise
 
 _TRANSLATIONS = (
     (r"unrecognized arguments: (.*)", r"opzione sconosciuta: \1"),
     (r"argument --anno: invalid int value: (.*)", r"--anno vuole un anno, per esempio 2021 (ricevuto \1)"),
     (r"argument (\S+): expected one argument", r"\1 vuole un valore"),
-    (r"argument command: invalid choice: (\S+).*", r"comando sconosciuto: \1 (usare build o check)"),
+    (r"argument command: invalid choice: (\S+).*", r"comando sconosciuto: \1 (usare build, check o serve)"),
+    (r"argument --port: invalid int value: (.*)", r"--port vuole un numero di porta, per esempio 8000 (ricevuto \1)"),
     (r"argument --pdf: invalid choice: (\S+).*", r"--pdf vuole pdf/ua-1 oppure pdf/a-3b (ricevuto \1)"),
-    (r"the following arguments are required: .*", r"manca il comando: usare build o check"),
+    (r"the following arguments are required: .*", r"manca il comando: usare build, check o serve"),
 )
 
 
@@ -53,7 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     parser._optionals.title = "opzioni"
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     for name, helptext in (("build", "controlla i dati e genera pagina, PDF e dati"),
-                           ("check", "controlla soltanto i dati")):
+                           ("check", "controlla soltanto i dati"),
+                           ("serve", "anteprima nel browser, aggiornata a ogni salvataggio")):
         cmd = sub.add_parser(name, help=helptext, description=helptext)
         cmd._optionals.title = "opzioni"
         cmd.add_argument("--anno", type=int, action="append",
@@ -61,6 +65,12 @@ def _parser() -> argparse.ArgumentParser:
         cmd.add_argument("--data", type=Path, default=Path("data/raw"), help="cartella dei dati (data/raw)")
         if name == "build":
             cmd.add_argument("--out", type=Path, default=Path("output"), help="cartella dei risultati (output)")
+        if name == "serve":
+            cmd.add_argument("--out", type=Path, default=PREVIEW_DIR,
+                             help=f"cartella dell’anteprima ({PREVIEW_DIR}; output/ resta com’è)")
+            cmd.add_argument("--port", type=int, default=None,
+                             help="porta su 127.0.0.1 (predefinita: 8000, o una libera se è occupata)")
+        if name in ("build", "serve"):
             cmd.add_argument("--adotta", action="store_true",
                              help="usa come cartella dei risultati una cartella esistente non creata da questa "
                                   "procedura, senza cancellare né sostituire i file che contiene")
@@ -75,9 +85,17 @@ def _print_problems(problems, header: str) -> None:
         print(f"  {problem}", file=sys.stderr)
 
 
+def problem_header(exc: InputError) -> str:
+    """The line above a failed build's problems (the preview shows it too)."""
+    n = len(exc.problems)
+    what = "Modello non valido" if isinstance(exc, TemplateError) else "Dati non validi"
+    return f"{what}: {n} {'problema' if n == 1 else 'problemi'}. Nessun file è stato modificato."
+
+
 @contextlib.contextmanager
 def _collector_paused():
-    """The cyclic garbage collector off while one build or check runs.
+    """The cyclic garbage collector off while one build or check runs (not
+    the preview server, which runs for hours).
 
     A build allocates hundreds of thousands of objects that live until it
     ends (imported modules, layout boxes, chart artists); the collector's
@@ -106,6 +124,8 @@ def run() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "serve":
+        return _command(args)
     with _collector_paused():
         return _command(args)
 
@@ -121,6 +141,9 @@ def _command(args: argparse.Namespace) -> int:
             extra = f" ({len(warnings)} {'avviso' if len(warnings) == 1 else 'avvisi'}, sopra)" if warnings else ""
             print(f"Controllo completato: nessun problema{extra}.")
             return 0
+        if args.command == "serve":
+            from .serve import serve
+            return serve(args.data, args.out, args.anno, args.port, args.pdf, args.adotta)
         from . import formatting
         from .build import build
         print(f"Costruzione di {display_path(args.out)}/ da {display_path(args.data)}/")
@@ -136,8 +159,7 @@ def _command(args: argparse.Namespace) -> int:
         print(f"errore: {exc}", file=sys.stderr)
         return 2
     except InputError as exc:
-        _print_problems(exc.problems, f"Dati non validi: {len(exc.problems)} "
-                        f"{'problema' if len(exc.problems) == 1 else 'problemi'}. Nessun file è stato modificato.")
+        _print_problems(exc.problems, problem_header(exc))
         return 1
     except OSError as exc:  # inputs are read without raising: this is the output folder
         from .errors import os_output_problem

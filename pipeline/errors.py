@@ -40,6 +40,11 @@ class InputError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+class TemplateError(InputError):
+    """A template under templates/ cannot be rendered (same exit status and
+    `file:line:` form as bad input)."""
+
+
 class UsageError(Exception):
     """The command was called wrongly (exit status 2)."""
 

@@ -73,17 +73,20 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_tree(folder: Path, files: dict[str, bytes]) -> None:
-    """Write `files` (relative path -> bytes) under a new `folder`."""
+def write_tree(folder: Path, files: dict[str, bytes], durable: bool = True) -> None:
+    """Write `files` (relative path -> bytes) under a new `folder`; flushed
+    to disk unless `durable` is False (the live preview)."""
     for relative, content in sorted(files.items()):
         path = folder / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "wb") as handle:
             handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
-    for directory in sorted({(folder / r).parent for r in files} | {folder}):
-        _fsync_dir(directory)
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
+    if durable:
+        for directory in sorted({(folder / r).parent for r in files} | {folder}):
+            _fsync_dir(directory)
 
 
 # --- ownership -----------------------------------------------------------
@@ -243,7 +246,7 @@ def _remove(path: Path) -> None:
             path.unlink()
 
 
-def publish(out_dir: Path, name: str, files: dict[str, bytes]) -> Path:
+def publish(out_dir: Path, name: str, files: dict[str, bytes], durable: bool = True) -> Path:
     """Replace `out_dir/name` by a folder holding exactly `files`."""
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / name
@@ -251,7 +254,7 @@ def publish(out_dir: Path, name: str, files: dict[str, bytes]) -> Path:
     if staging.exists():
         shutil.rmtree(staging)
     try:
-        write_tree(staging, files)
+        write_tree(staging, files, durable)
     except BaseException:  # disk full, Ctrl-C, a name too long: nothing left behind
         _remove(staging)
         raise
@@ -272,19 +275,21 @@ def publish(out_dir: Path, name: str, files: dict[str, bytes]) -> Path:
             except BaseException:
                 _remove(staging)
                 raise
-    _fsync_dir(out_dir)
+    if durable:
+        _fsync_dir(out_dir)
     return target
 
 
-def publish_file(path: Path, content: bytes) -> None:
+def publish_file(path: Path, content: bytes, durable: bool = True) -> None:
     """Replace one file atomically (write beside, then rename over)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     staging = path.with_name(f".nuovo-{path.name}-{os.getpid()}")
     try:
         with open(staging, "wb") as handle:
             handle.write(content)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
         os.replace(staging, path)
     except BaseException:
         _remove(staging)

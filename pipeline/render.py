@@ -15,6 +15,7 @@ import functools
 import hashlib
 import json
 import platform
+import traceback
 from importlib import metadata
 from pathlib import Path
 from typing import Callable
@@ -23,6 +24,7 @@ import pandas as pd
 
 from . import formatting
 from .context import ChartView, Context, IndexEntry
+from .errors import Problem, TemplateError, display_path
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 ASSETS = TEMPLATES / "assets"
@@ -40,6 +42,30 @@ def environment():
     return env
 
 
+def _render(name: str, **values) -> str:
+    """A template rendered; a mistake in a template (syntax, an unknown
+    name) becomes a TemplateError that names the template's file and line,
+    as input problems do."""
+    from jinja2 import TemplateError as JinjaError
+    from jinja2 import TemplateSyntaxError
+    try:
+        return environment().get_template(name).render(**values)
+    except TemplateSyntaxError as exc:
+        where = Path(exc.filename) if exc.filename else TEMPLATES / name
+        raise TemplateError([Problem(display_path(where), exc.lineno or 0, "",
+                                     f"errore nel modello ({exc.message})")]) from None
+    except JinjaError as exc:
+        # Jinja maps its frames back to template lines: the innermost one
+        # inside templates/ is where the mistake is.
+        where, line = TEMPLATES / name, 0
+        for frame, lineno in traceback.walk_tb(exc.__traceback__):
+            filename = Path(frame.f_code.co_filename)
+            if filename.is_relative_to(TEMPLATES):
+                where, line = filename, lineno
+        raise TemplateError([Problem(display_path(where), line, "",
+                                     f"errore nel modello ({exc})")]) from None
+
+
 def size(n: int) -> str:
     """A file size as the download links show it: 12 kB, 1,2 MB."""
     if n >= 1_000_000:
@@ -49,12 +75,11 @@ def size(n: int) -> str:
 
 def html_page(ctx: Context, sizes: dict[str, str]) -> bytes:
     """The web page; `sizes`: the other files' sizes, by path."""
-    return environment().get_template("pagina.html.j2").render(
-        c=ctx, nav=ctx.navigazione, dimensioni=sizes).encode("utf-8")
+    return _render("pagina.html.j2", c=ctx, nav=ctx.navigazione, dimensioni=sizes).encode("utf-8")
 
 
 def print_html(ctx: Context) -> str:
-    return environment().get_template("stampa.html.j2").render(c=ctx)
+    return _render("stampa.html.j2", c=ctx)
 
 
 def pdf(ctx: Context, variant: str | None = "pdf/ua-1") -> bytes:
@@ -97,6 +122,7 @@ def figures_json(ctx: Context) -> bytes:
     return (json.dumps(ctx.cifre, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
+@functools.cache  # the libraries a process has imported do not change under it
 def _versions() -> dict[str, str]:
     names = ("pandas", "numpy", "matplotlib", "weasyprint", "jinja2", "babel")
     return {"python": platform.python_version(), **{n: metadata.version(n) for n in names}}
@@ -132,12 +158,17 @@ def _direct(name: str, fn, *args):
 
 
 def edition_files(ctx: Context, pdf_variant: str | None = "pdf/ua-1",
-                  stage: Callable = _direct) -> dict[str, bytes]:
+                  stage: Callable = _direct, with_pdf: bool | bytes = True) -> dict[str, bytes]:
     """Every output file of an edition (path relative to its folder ->
     bytes), from its context alone. `stage(name, fn, *args)` runs the slow
-    steps (a build passes one that times them)."""
+    steps (a build passes one that times them). `with_pdf` False leaves the
+    PDF out, bytes stand in for it (the live preview's quick rebuild, which
+    renders the PDF afterwards)."""
     files: dict[str, bytes] = {}
-    files[ctx.file_pdf] = stage("pdf", pdf, ctx, pdf_variant)
+    if with_pdf is True:
+        files[ctx.file_pdf] = stage("pdf", pdf, ctx, pdf_variant)
+    elif with_pdf:
+        files[ctx.file_pdf] = with_pdf
     files[ctx.sezione.tabella_csv] = table_csv(ctx)
     files["dati/cifre.json"] = figures_json(ctx)
     for g in ctx.grafici:
@@ -151,5 +182,4 @@ def edition_files(ctx: Context, pdf_variant: str | None = "pdf/ua-1",
 
 def index_page(editions: tuple[IndexEntry, ...], ente) -> bytes:
     """`output/index.html`: every edition present, newest first."""
-    return environment().get_template("indice.html.j2").render(
-        edizioni=editions, ente=ente).encode("utf-8")
+    return _render("indice.html.j2", edizioni=editions, ente=ente).encode("utf-8")
