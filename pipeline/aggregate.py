@@ -47,14 +47,16 @@ def projects_by_call(bandi: pd.DataFrame, progetti: pd.DataFrame) -> pd.DataFram
 
 def meetings_by_theme(meetings: pd.DataFrame, temi: pd.DataFrame) -> pd.DataFrame:
     """Per theme, in `temi` order: meetings, groups that met on it, the
-    first meeting's date."""
+    distinct facilitators who led those meetings, the first meeting's date."""
     grouped = meetings.groupby("tema")
     frame = pd.DataFrame({
         "incontri": grouped.size(),
         "gruppi": grouped["gruppo"].nunique(),
+        "facilitatori": grouped["facilitatore"].nunique(),
         "primo": grouped["data"].min(),
     }).reindex(temi["tema"])
-    frame[["incontri", "gruppi"]] = frame[["incontri", "gruppi"]].fillna(0).astype(int)
+    counts = ["incontri", "gruppi", "facilitatori"]
+    frame[counts] = frame[counts].fillna(0).astype(int)
     frame["titolo"] = temi["titolo"].to_numpy()
     frame["ciclo"] = temi["ciclo"].to_numpy()
     return frame
@@ -102,7 +104,8 @@ class Figures:
     per_mese: pd.Series
     ciclo: pd.DataFrame
     gruppi: int
-    facilitatori: int
+    gruppi_senza_incontri: int
+    facilitatori: int  # distinct facilitators of the meetings counted
     progetti_coinvolti: int
     progetti_senza_gruppo: int
     bandi_coinvolti: int
@@ -130,7 +133,8 @@ def summarise(data: Dataset, reference: date) -> Figures:
         per_mese=meetings_by_month(meetings, reference),
         ciclo=cycle_coverage(meetings, data.gruppi, data.temi),
         gruppi=len(data.gruppi),
-        facilitatori=int(data.gruppi["facilitatore"].nunique()),
+        gruppi_senza_incontri=int((~data.gruppi["gruppo"].isin(meetings["gruppo"].unique())).sum()),
+        facilitatori=int(meetings["facilitatore"].nunique()),
         progetti_coinvolti=int(per_bando["coinvolti"].sum()),
         progetti_senza_gruppo=int(data.progetti["gruppo"].isna().sum()),
         bandi_coinvolti=int((per_bando["coinvolti"] > 0).sum()),

@@ -137,11 +137,14 @@ def build_edition(edition: Edition, ente: Organisation, data_dir: Path, log, sit
     clock = _Clock(log, edition.anno)
     drawn = clock.stage("grafici", charts.draw, summary.figures, charts.cache_dir())
     comparison = None
+    warnings = list(summary.data.warnings)
     if previous:
         comparison = (previous[0].anno, aggregate.compare(previous[1].figures, summary.figures))
+        warnings += validate.reattributed(previous[1].data, previous[0].anno, previous[0].data_riferimento,
+                                          summary.data, summary.tables["incontri"].shown)
     ctx = clock.stage("contesto", context.make, edition, ente, summary.figures, drawn, publication_date(edition),
                       comparison, site, context.inputs(edition, data_dir, summary.tables))
-    return Built(edition, render.edition_files(ctx, pdf_variant, clock.stage, with_pdf), summary.data.warnings)
+    return Built(edition, render.edition_files(ctx, pdf_variant, clock.stage, with_pdf), sorted(warnings))
 
 
 def _previous_year(available: list[int], year: int) -> int | None:
@@ -233,6 +236,7 @@ def check(data_dir: Path = Path("data/raw"), years: list[int] | None = None) -> 
         raise UsageError(f"nessuna cartella di edizione da controllare in {display_path(data_dir)}")
     ente, problems = load_organisation(data_dir)
     warnings: list[Problem] = []
+    checked: dict[int, tuple[Edition, validate.Dataset, str]] = {}
     for year in sorted(_with_previous(available, years)):
         edition, found = load_edition(data_dir, year)
         problems += found
@@ -240,9 +244,17 @@ def check(data_dir: Path = Path("data/raw"), years: list[int] | None = None) -> 
             problems += _csv_problems(data_dir / str(year))
             continue
         try:
-            warnings += validate.validate(_load_tables(edition.folder), edition.data_riferimento).warnings
+            tables = _load_tables(edition.folder)
+            data = validate.validate(tables, edition.data_riferimento)
+            warnings += data.warnings
+            checked[year] = (edition, data, tables["incontri"].shown)
         except InputError as exc:
             problems += exc.problems
     if problems:
         raise InputError(problems)
+    for year in years:  # meetings an edition now attributes to another facilitator than its predecessor did
+        prev = _previous_year(available, year)
+        if prev in checked:
+            before, (edition, data, shown) = checked[prev], checked[year]
+            warnings += validate.reattributed(before[1], prev, before[0].data_riferimento, data, shown)
     return warnings

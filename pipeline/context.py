@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import formatting as fmt
+from . import prose
 from .aggregate import TOTAL, Figures
 from .charts import Chart, inline
 from .edition import Edition, Organisation, Section, editions_in
@@ -59,40 +60,35 @@ class ChartView:
 
 @dataclass(frozen=True)
 class ThemeView:
+    """An extra theme (outside the cycle) with its counted meetings."""
+
     titolo: str
     incontri: int
-    gruppi: int
-    primo: date | None
+    gruppi: int  # groups that met on it
+    facilitatori: int  # distinct facilitators of those meetings
+    primo: date  # its first counted meeting
 
 
-@dataclass(frozen=True)
-class PartialCycle:
-    """Groups that have not covered every cycle theme, alike in area and in
-    the themes they did cover."""
-
-    gruppi: int
-    area: tuple[str, str] | None  # how their shared area reads (singular, plural) after "gruppo"
-    tutti_area: bool  # they are all the groups of that area
-    temi: tuple[str, ...]  # the cycle themes they covered
-    primi: bool  # those are the first themes of the cycle, in order
+def _extra_themes(themes: pd.DataFrame) -> tuple[ThemeView, ...]:
+    """Extra themes with meetings, in the order they began (ties: temi.csv order)."""
+    extra = themes.loc[themes["ciclo"].isna() & (themes["incontri"] > 0)]
+    extra = extra.sort_values("primo", kind="stable")
+    return tuple(ThemeView(r.titolo, int(r.incontri), int(r.gruppi), int(r.facilitatori), r.primo.date())
+                 for r in extra.itertuples())
 
 
-# How an area reads after "gruppo" / "gruppi" in running text.
-AREA_AFTER = {"Nord": ("del Nord", "del Nord"), "Centro": ("del Centro", "del Centro"),
-              "Sud e Isole": ("del Sud e delle Isole", "del Sud e delle Isole"),
-              "Multiregionale": ("multiregionale", "multiregionali")}
-
-
-def _partial_cycles(figures: Figures, cycle_titles: dict[int, str]) -> tuple[PartialCycle, ...]:
+def _partial_cycles(figures: Figures, cycle_titles: dict[int, str]) -> tuple[prose.PartialCycle, ...]:
+    """The groups that have not completed the cycle, gathered by the cycle
+    themes they covered (fewest first)."""
     ciclo = figures.ciclo
     partial = ciclo.loc[~ciclo["completo"]]
     per_area = ciclo["area"].value_counts()
     views = []
     for covered, same in partial.groupby("temi_ciclo", sort=True):
         area = str(same["area"].iloc[0]) if same["area"].nunique() == 1 else None
-        views.append(PartialCycle(
+        views.append(prose.PartialCycle(
             gruppi=len(same),
-            area=AREA_AFTER[area] if area else None,
+            area=area,
             tutti_area=bool(area) and int(per_area[area]) == len(same),
             temi=tuple(cycle_titles[c] for c in covered),
             primi=covered == tuple(range(1, len(covered) + 1)),
@@ -101,14 +97,22 @@ def _partial_cycles(figures: Figures, cycle_titles: dict[int, str]) -> tuple[Par
 
 
 @dataclass(frozen=True)
+class ComparisonRow:
+    indicatore: str  # as the table heads it: "Progetti coinvolti"
+    precedente: int
+    attuale: int
+    variazione: int
+    percentuale: int | float | None  # the change in per cent, as printed (None: from 0)
+
+
+@dataclass(frozen=True)
 class ComparisonView:
-    """The main figures against the previous edition."""
+    """The main figures against the previous edition: one sentence on what
+    changed most, then the table."""
 
     anno_precedente: int
-    righe: tuple[tuple[str, int, int, int], ...]  # (indicator, previous, current, change)
-    crescono: tuple[tuple[str, int, int], ...]  # (indicator with article, previous, current)
-    calano: tuple[tuple[str, int, int], ...]
-    invariati: tuple[tuple[str, int, int], ...]
+    sintesi: str
+    righe: tuple[ComparisonRow, ...]
 
 
 # Indicators of aggregate.COMPARED as running text names them.
@@ -116,15 +120,18 @@ WITH_ARTICLE = {"incontri": "gli incontri", "gruppi": "i gruppi", "progetti coin
                 "bandi coinvolti": "i bandi coinvolti", "facilitatori": "i facilitatori"}
 
 
+def _changes(frame: pd.DataFrame) -> tuple[prose.Change, ...]:
+    return tuple(prose.Change(WITH_ARTICLE[label], int(r.precedente), int(r.attuale)) for label, r in frame.iterrows())
+
+
 def _comparison(comparison: tuple[int, pd.DataFrame] | None) -> ComparisonView | None:
     if comparison is None:
         return None
     year, frame = comparison
-    rows = tuple((label, int(r.precedente), int(r.attuale), int(r.variazione)) for label, r in frame.iterrows())
-
-    def pick(test):
-        return tuple((WITH_ARTICLE[label], prev, cur) for label, prev, cur, change in rows if test(change))
-    return ComparisonView(year, rows, pick(lambda d: d > 0), pick(lambda d: d < 0), pick(lambda d: d == 0))
+    changes = _changes(frame)
+    rows = tuple(ComparisonRow(label.capitalize(), int(r.precedente), int(r.attuale), int(r.variazione), c.percentuale)
+                 for (label, r), c in zip(frame.iterrows(), changes))
+    return ComparisonView(year, prose.comparison(year, changes), rows)
 
 
 @dataclass(frozen=True)
@@ -170,23 +177,26 @@ class Context:
     ente: Organisation
     titolo: str  # "2.19 Comunità di pratiche"
     testo: dict  # the edition's editable prose
-    anno_avvio: int | None
-    anno_sperimentazione: int
-    facilitatori: int
-    gruppi: int
-    incontri: int
-    primo_incontro: date | None
-    progetti_coinvolti: int
-    progetti_senza_gruppo: int
-    bandi: tuple[tuple[str, int], ...]  # calls with projects involved: (label, projects)
-    bandi_senza_gruppi: tuple[str, ...]
+    # Each sentence's figures, named for what they count (see cifre.json).
+    anno_avvio: int | None  # year of the first counted meeting
+    primo_anno: bool  # the edition reports the experiment's first year (see first_year)
+    incontri: int  # meetings counted (dated on or before the reference date)
+    incontri_esclusi: int  # meetings dated after it
+    frase_incontri: str | None  # when the meetings began and how they were held (None: no meeting)
+    facilitatori: int  # distinct facilitators of the meetings counted
+    gruppi: int  # rows of gruppi.csv
+    gruppi_senza_incontri: int
     aree: tuple[str, ...]  # macro-areas that have groups, as the text names them
-    modalita: tuple[tuple[str, int], ...]  # (mode, meetings), modes with meetings
-    temi_ciclo: tuple[str, ...]
-    ciclo_completo: int
-    ciclo_parziale: tuple[PartialCycle, ...]
+    progetti_coinvolti: int  # projects with a group
+    progetti_senza_gruppo: int
+    bandi_coinvolti: int  # calls with projects involved
+    bando_unico: str | None  # the label of the only call with projects involved
+    progetti_per_bando: str  # those calls with their projects, as running text
+    bandi_senza_gruppi: tuple[str, ...]  # calls with no group in the table
+    temi_ciclo: tuple[str, ...]  # titles of the cycle themes, in cycle order
+    elenco_ciclo: str  # the same, as a lettered list: "(a) …; (b) …"
+    frase_ciclo: str | None  # where the groups stand in the cycle
     temi_extra: tuple[ThemeView, ...]
-    incontri_esclusi: int
     tabella: TableView
     grafici: tuple[ChartView, ...]
     cifre: dict
@@ -210,7 +220,7 @@ def _table(sezione: Section, tab: pd.DataFrame) -> TableView:
 
 
 def _alt_groups(tab: pd.DataFrame, per_area: pd.Series) -> str:
-    parts = [fmt.count(int(v), "gruppo", "gruppi") + " " + AREA_AFTER[a][int(v) != 1] for a, v in per_area.items()]
+    parts = [fmt.count(int(v), "gruppo", "gruppi") + " " + prose.AREA_AFTER[a][int(v) != 1] for a, v in per_area.items()]
     largest = per_area.idxmax()
     return (f"Grafico a barre orizzontali dei gruppi attivati per macro-area, suddivisi per bando: "
             f"{fmt.join(parts)}, {fmt.count(int(tab.loc[TOTAL, TOTAL]), 'gruppo', 'gruppi')} in tutto. "
@@ -256,20 +266,32 @@ def _charts(charts: list[Chart], figures: Figures, edition: Edition) -> tuple[Ch
     return tuple(views)
 
 
-def figures_json(edition: Edition, figures: Figures, comparison: tuple[int, pd.DataFrame] | None = None) -> dict:
+def _theme_figures(figures: Figures) -> dict:
+    """Per theme code: title, cycle position and what its counted meetings count."""
+    return {code: {"titolo": r.titolo, "ciclo": None if pd.isna(r.ciclo) else int(r.ciclo),
+                   "incontri": int(r.incontri), "gruppi": int(r.gruppi), "facilitatori": int(r.facilitatori),
+                   "primo_incontro": r.primo.date().isoformat() if pd.notna(r.primo) else None}
+            for code, r in figures.per_tema.iterrows()}
+
+
+def figures_json(edition: Edition, figures: Figures, comparison: tuple[int, pd.DataFrame] | None = None,
+                 partial: tuple[prose.PartialCycle, ...] = ()) -> dict:
     """Every figure the text and tables use, by name (JSON-ready)."""
     iso = lambda d: d.isoformat() if d else None  # noqa: E731
+    tab = figures.tab.drop(index=TOTAL)
     return {
         "anno": edition.anno,
         "data_riferimento": edition.data_riferimento.isoformat(),
         "sezione": edition.sezione.numero,
         "tabella": edition.sezione.tabella,
         "gruppi": figures.gruppi,
+        "gruppi_senza_incontri": figures.gruppi_senza_incontri,
         "facilitatori": figures.facilitatori,
         "progetti_coinvolti": figures.progetti_coinvolti,
         "progetti_senza_gruppo": figures.progetti_senza_gruppo,
         "bandi_coinvolti": figures.bandi_coinvolti,
         "progetti_per_bando": {r.etichetta: int(r.coinvolti) for r in figures.per_bando.itertuples()},
+        "bandi_senza_gruppi": [label for label, total in tab[TOTAL].items() if not total],
         "incontri": figures.incontri,
         "incontri_esclusi": figures.incontri_esclusi,
         "partecipanti": figures.partecipanti,
@@ -277,16 +299,28 @@ def figures_json(edition: Edition, figures: Figures, comparison: tuple[int, pd.D
         "ultimo_incontro": iso(figures.ultimo_incontro),
         "incontri_per_modalita": {k: int(v) for k, v in figures.per_modalita.items()},
         "incontri_per_tema": {r.titolo: int(r.incontri) for r in figures.per_tema.itertuples()},
+        "temi": _theme_figures(figures),
         "incontri_per_mese": {str(k): int(v) for k, v in figures.per_mese.items()},
         "gruppi_per_area": {k: int(v) for k, v in figures.per_area.items()},
+        "temi_ciclo": int(figures.per_tema["ciclo"].notna().sum()),
         "gruppi_ciclo_completo": int(figures.ciclo["completo"].sum()),
+        "gruppi_ciclo_parziale": [{"gruppi": p.gruppi, "area": p.area, "tutti_gruppi_area": p.tutti_area,
+                                   "temi_affrontati": len(p.temi), "titoli": list(p.temi)} for p in partial],
         "tabella_gruppi": {label: {c: int(v) for c, v in row.items()} for label, row in figures.tab.iterrows()},
         "confronto": None if comparison is None else {
             "anno_precedente": comparison[0],
-            **{label: {"precedente": int(r.precedente), "attuale": int(r.attuale), "variazione": int(r.variazione)}
-               for label, r in comparison[1].iterrows()},
+            **{label: {"precedente": int(r.precedente), "attuale": int(r.attuale), "variazione": int(r.variazione),
+                       "variazione_percentuale": change.percentuale}
+               for (label, r), change in zip(comparison[1].iterrows(), _changes(comparison[1]))},
         },
     }
+
+
+def first_year(start: date) -> int:
+    """The experiment's first year, from its first meeting: that meeting's
+    year, or the next one when the meetings began in the last quarter (the
+    initiative began in November 2020: 2021 was its first year)."""
+    return start.year + (start.month >= 10)
 
 
 def make(edition: Edition, ente: Organisation, figures: Figures, charts: list[Chart],
@@ -299,10 +333,12 @@ def make(edition: Edition, ente: Organisation, figures: Figures, charts: list[Ch
     themes = figures.per_tema
     cycle = themes.loc[themes["ciclo"].notna()].sort_values("ciclo", kind="stable")
     cycle_titles = {int(r.ciclo): r.titolo for r in cycle.itertuples()}
-    extra = themes.loc[themes["ciclo"].isna() & (themes["incontri"] > 0)]
+    partial = _partial_cycles(figures, cycle_titles)
     start = figures.primo_incontro
-    per_area = figures.per_area
-    per_call = figures.per_bando
+    calls = {r.etichetta: int(r.coinvolti) for r in figures.per_bando.itertuples() if r.coinvolti}
+    groups_per_call = figures.tab.drop(index=TOTAL)[TOTAL]
+    modes = {m: int(n) for m, n in figures.per_modalita.items() if n}
+    titles = tuple(cycle_titles.values())
     grafici = _charts(charts, figures, edition)
     return Context(
         anno=edition.anno,
@@ -312,27 +348,29 @@ def make(edition: Edition, ente: Organisation, figures: Figures, charts: list[Ch
         titolo=f"{sezione.numero} {sezione.titolo}",
         testo=edition.testo,
         anno_avvio=start.year if start else None,
-        anno_sperimentazione=edition.anno - start.year if start and edition.anno > start.year else 1,
+        primo_anno=start is None or edition.anno <= first_year(start),
+        incontri=figures.incontri,
+        incontri_esclusi=figures.incontri_esclusi,
+        frase_incontri=prose.meetings_and_modes(figures.incontri, start, modes,
+                                                edition.testo.get("contesto_modalita", "")) if start else None,
         facilitatori=figures.facilitatori,
         gruppi=figures.gruppi,
-        incontri=figures.incontri,
-        primo_incontro=figures.primo_incontro,
+        gruppi_senza_incontri=figures.gruppi_senza_incontri,
+        aree=tuple(AREA_NAME[a] for a, v in figures.per_area.items() if v),
         progetti_coinvolti=figures.progetti_coinvolti,
         progetti_senza_gruppo=figures.progetti_senza_gruppo,
-        bandi=tuple((r.etichetta, int(r.coinvolti)) for r in per_call.itertuples() if r.coinvolti),
-        bandi_senza_gruppi=tuple(r.etichetta for r in per_call.itertuples() if not r.coinvolti),
-        aree=tuple(AREA_NAME[a] for a, v in per_area.items() if v),
-        modalita=tuple((m, int(n)) for m, n in figures.per_modalita.items() if n),
-        temi_ciclo=tuple(cycle_titles.values()),
-        ciclo_completo=int(figures.ciclo["completo"].sum()),
-        ciclo_parziale=_partial_cycles(figures, cycle_titles),
-        temi_extra=tuple(ThemeView(r.titolo, int(r.incontri), int(r.gruppi),
-                                   r.primo.date() if pd.notna(r.primo) else None)
-                         for r in extra.itertuples()),
-        incontri_esclusi=figures.incontri_esclusi,
+        bandi_coinvolti=len(calls),
+        bando_unico=next(iter(calls)) if len(calls) == 1 else None,
+        progetti_per_bando=prose.projects_per_call(calls) if calls else "",
+        bandi_senza_gruppi=tuple(label for label, n in groups_per_call.items() if not n),
+        temi_ciclo=titles,
+        elenco_ciclo=prose.lettered(titles),
+        frase_ciclo=prose.cycle_status(figures.gruppi, int(figures.ciclo["completo"].sum()), partial, titles)
+        if titles and figures.gruppi else None,
+        temi_extra=_extra_themes(themes),
         tabella=_table(sezione, figures.tab),
         grafici=grafici,
-        cifre=figures_json(edition, figures, comparison),
+        cifre=figures_json(edition, figures, comparison, partial),
         file_pdf=sezione.pdf,
         file_dati=((f"Tab {sezione.tabella} (CSV)", sezione.tabella_csv),
                    ("Tutte le cifre (JSON)", "dati/cifre.json"))

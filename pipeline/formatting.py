@@ -13,6 +13,7 @@ import re
 from datetime import date
 
 from babel.dates import format_date
+from babel.lists import format_list
 from babel.numbers import format_decimal
 
 LOCALE = "it_IT"
@@ -49,12 +50,18 @@ def change(value: int) -> str:
     return "0"
 
 
-def join(items, last: str = "e") -> str:
-    """Natural Italian list: `A`, `A e B`, `A, B e C`."""
+def percent_change(value: int | float | None) -> str:
+    """Signed change in per cent: `+133%`, `−98%`, `+0,4%`; `–` when there
+    is none to give (the figure it would be relative to is 0)."""
+    if value is None:
+        return "–"
+    return f"{change(value)}%"
+
+
+def join(items) -> str:
+    """Natural Italian list (Babel's list patterns): `A`, `A e B`, `A, B e C`."""
     items = [str(i) for i in items]
-    if len(items) <= 1:
-        return "".join(items)
-    return f"{', '.join(items[:-1])} {last} {items[-1]}"
+    return format_list(items, locale=LOCALE) if items else ""
 
 
 def typeset(text: str) -> str:
@@ -71,5 +78,6 @@ FILTERS = {
     "conta": count,
     "elenco": join,
     "variazione": change,
+    "percentuale": percent_change,
     "tipo": typeset,
 }

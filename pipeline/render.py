@@ -36,7 +36,11 @@ def environment():
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True)
+                      keep_trailing_newline=True, extensions=["jinja2.ext.i18n"])
+    # Agreement in number ({% trans count=n %}…{% pluralize %}…{% endtrans %}): the
+    # null translations' rule (singular for 1) is Italian's; blocks read as one line.
+    env.install_null_translations(newstyle=True)
+    env.policies["ext.i18n.trimmed"] = True
     env.filters.update(formatting.FILTERS)
     env.filters["data_uri"] = lambda svg: "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
     return env

@@ -29,7 +29,10 @@ class Column:
     """One column of an input file.
 
     kind: "code" and "text" (strings), "int", "date", "choice" (one of
-    `choices`), "region" (a key of REGION_AREA).
+    `choices`), "region" (a key of REGION_AREA). `required`: no cell may be
+    empty; `in_header`: the header must name the column (when False, a file
+    without it reads as if every cell were empty, so older files keep
+    working).
     """
 
     name: str
@@ -38,6 +41,7 @@ class Column:
     unique: bool = False
     choices: tuple[str, ...] = ()
     minimum: int | None = None
+    in_header: bool = True
 
 
 @dataclass(frozen=True)
@@ -98,6 +102,8 @@ TABLES = (
         Column("tema", "code"),
         Column("modalita", "choice", choices=MODES),
         Column("partecipanti", "int", required=False, minimum=0),
+        # Who led the meeting; empty or absent: the group's facilitator.
+        Column("facilitatore", "text", required=False, in_header=False),
     )),
 )
 

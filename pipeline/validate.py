@@ -36,7 +36,7 @@ class Dataset:
     temi: pd.DataFrame  # tema, titolo, ciclo (Int64, NA for extra themes)
     gruppi: pd.DataFrame  # gruppo, bando, area, facilitatore
     progetti: pd.DataFrame  # progetto, bando, titolo, regione, gruppo (NA: none), area
-    incontri: pd.DataFrame  # incontro, gruppo, data, tema, modalita, partecipanti
+    incontri: pd.DataFrame  # incontro, gruppo, data, tema, modalita, partecipanti, facilitatore (who led it)
     warnings: list[Problem]
 
 
@@ -88,6 +88,8 @@ class _Checker:
     def column(self, spec: Column) -> pd.Series | None:
         """The column typed as `spec` says, NA where empty or wrong."""
         frame = self.table.frame
+        if spec.name not in frame.columns and not spec.in_header:
+            return pd.Series([None] * len(frame), name=spec.name, dtype=object)  # an older file: all empty
         if spec.name not in frame.columns:
             self.problems.append(Problem(self.table.shown, self.table.header_line, spec.name,
                                          "colonna mancante nell’intestazione"))
@@ -175,11 +177,12 @@ def _header_problems(table: RawTable, spec, problems: list[Problem]) -> bool:
     with a close header name as suggestion, or a single message when none
     of the columns was recognised. True when some column is missing."""
     found = [c for c in table.frame.columns]
-    missing = [c.name for c in spec.columns if c.name not in found]
+    needed = [c.name for c in spec.columns if c.in_header]
+    missing = [name for name in needed if name not in found]
     if not missing:
         return False
-    expected = ", ".join(c.name for c in spec.columns)
-    if len(missing) == len(spec.columns):
+    expected = ", ".join(needed)
+    if len(missing) == len(needed):
         shown = ", ".join(f'"{c}"' for c in found[:8]) or "nessuna"
         problems.append(Problem(table.shown, table.header_line, "",
                                 f"intestazione non riconosciuta: servono le colonne {expected} "
@@ -298,6 +301,38 @@ def _warnings(typed, tables, reference: date) -> list[Problem]:
     return sorted(found)
 
 
+def _led_by(incontri: pd.DataFrame, gruppi: pd.DataFrame) -> pd.Series:
+    """Who led each meeting: its own `facilitatore`, else its group's (so a
+    group that changes facilitator does not rewrite the meetings that name
+    who led them)."""
+    of_group = incontri["gruppo"].map(dict(zip(gruppi["gruppo"], gruppi["facilitatore"])))
+    own = incontri["facilitatore"]
+    return own.where(own.notna(), of_group)
+
+
+def reattributed(previous: Dataset, previous_year: int, previous_reference: date,
+                 current: Dataset, shown: str) -> list[Problem]:
+    """Warnings for meetings counted in the previous edition that this one
+    attributes to another facilitator (usually: the group's facilitator
+    changed and the meeting does not name who led it)."""
+    before = previous.incontri.loc[previous.incontri["data"] <= pd.Timestamp(previous_reference),
+                                   ["incontro", "facilitatore"]]
+    joined = current.incontri[["incontro", "facilitatore", "_riga"]].merge(
+        before, on="incontro", suffixes=("", "_prima"))
+    changed = joined.loc[joined["facilitatore"] != joined["facilitatore_prima"]]
+    shown_rows = changed.head(MAX_PER_CHECK)
+    found = [Problem(shown, int(line), "facilitatore",
+                     f"l’incontro {quote_value(code)} nel {previous_year} era guidato da {quote_value(before)}, "
+                     f"ora risulta guidato da {quote_value(now)}: se il gruppo ha cambiato facilitatore, "
+                     f"scrivere {quote_value(before)} nella colonna facilitatore di questo incontro")
+             for line, code, now, before in zip(shown_rows["_riga"], shown_rows["incontro"],
+                                                shown_rows["facilitatore"], shown_rows["facilitatore_prima"])]
+    if len(changed) > MAX_PER_CHECK:
+        found.append(Problem(shown, int(changed["_riga"].iloc[MAX_PER_CHECK]), "facilitatore",
+                             f"e altri {len(changed) - MAX_PER_CHECK} incontri attribuiti ora a un altro facilitatore"))
+    return found
+
+
 def validate(tables: dict[str, RawTable], reference: date | None) -> Dataset:
     """Check an edition's tables; raise InputError listing every problem,
     or return the typed Dataset (with warnings; none when `reference` is
@@ -314,6 +349,7 @@ def validate(tables: dict[str, RawTable], reference: date | None) -> Dataset:
     progetti["area"] = progetti["gruppo"].map(dict(zip(typed["gruppi"]["gruppo"], typed["gruppi"]["area"])))
     gruppi = typed["gruppi"]
     gruppi["area"] = pd.Categorical(gruppi["area"], categories=AREAS, ordered=True)
+    typed["incontri"]["facilitatore"] = _led_by(typed["incontri"], gruppi)
     return Dataset(bandi=bandi, temi=typed["temi"], gruppi=gruppi, progetti=progetti,
                    incontri=typed["incontri"],
                    warnings=_warnings(typed, tables, reference) if reference else [])

@@ -25,7 +25,15 @@ How the records hang together:
   one varies from group to group);
 - meetings on or before the reference date (31/12/anno) are spread over the
   `anni` years ending on it; `dopo_riferimento` more fall in the two months
-  after it (allowed, reported as warnings).
+  after it (allowed, reported as warnings);
+- `cambi_facilitatore` groups (the first ones) hand over to a new
+  facilitator on 1 January of `anno`: gruppi.csv names the new one, and
+  their earlier meetings name who led them in incontri.csv's optional
+  `facilitatore` column (written only then).
+
+`write_previous(root, shape)` writes the edition before it, `anno - 1`, as
+the same records were a year earlier: its meetings up to 31/12/(anno - 1),
+every group with the facilitator it had then.
 """
 
 from __future__ import annotations
@@ -118,6 +126,7 @@ class Shape:
     modalita: tuple[str, ...] = ("online",)  # used round-robin
     facilitatori: int = 3
     completi: str = "alcuni"  # "tutti" | "nessuno" | "alcuni": groups completing the cycle
+    cambi_facilitatore: int = 0  # groups that change facilitator on 1 January of `anno`
     seed: int = 0
 
     def __post_init__(self):
@@ -134,6 +143,8 @@ class Shape:
             raise ValueError(f"{self}: a group that must not complete the cycle needs another theme")
         if not self.modalita or any(m not in MODES for m in self.modalita):
             raise ValueError(f"modalita must be some of {MODES}")
+        if not 0 <= self.cambi_facilitatore <= self.gruppi:
+            raise ValueError(f"{self}: cambi_facilitatore must be between 0 and gruppi")
 
 
 def _roman(n: int) -> str:
@@ -259,11 +270,14 @@ def write_edition(root: Path, shape: Shape) -> Path:
     g = np.arange(shape.gruppi)
     group_call = g % shape.bandi
     group_area = (group_call + g // shape.bandi) % len(AREAS)
-    facilitators = _facilitators(shape.facilitatori)
+    facilitators = _facilitators(shape.facilitatori + shape.cambi_facilitatore)
+    led_before = [facilitators[i % shape.facilitatori] for i in range(shape.gruppi)]
+    led_now = [facilitators[shape.facilitatori + i] if i < shape.cambi_facilitatore else led_before[i]
+               for i in range(shape.gruppi)]
     group_codes = [f"{call_codes[c]}-{AREA_TAGS[a]}-{i + 1}"
                    for i, c, a in zip((g // shape.bandi).tolist(), group_call.tolist(), group_area.tolist())]
     _csv(folder / "gruppi.csv", ("gruppo", "bando", "area", "facilitatore"),
-         [(code, call_codes[c], AREAS[a], facilitators[i % shape.facilitatori])
+         [(code, call_codes[c], AREAS[a], led_now[i])
           for i, (code, c, a) in enumerate(zip(group_codes, group_call.tolist(), group_area.tolist()))])
 
     # Projects: the grouped ones first, round-robin over the groups; the
@@ -329,11 +343,18 @@ def write_edition(root: Path, shape: Shape) -> Path:
     day_values, day_index = np.unique(sorted_days[chrono], return_inverse=True)
     people = rng.integers(4, 41, n)
     people[rng.random(n) < 0.02] = 0  # about one meeting in fifty without a head count
-    _write_csv(folder / "incontri.csv", ("incontro", "gruppo", "data", "tema", "modalita", "partecipanti"), n, [
+    header = ("incontro", "gruppo", "data", "tema", "modalita", "partecipanti")
+    columns = [
         ["INC-", _Digits(m + 1, max(7, len(str(n))))], (group_codes, meeting_group[chrono]),
         (np.datetime_as_string(day_values, unit="D").tolist(), day_index),
         (theme_codes, theme[chrono]), (list(shape.modalita), (m % len(shape.modalita))[chrono]),
-        ([""] + [str(v) for v in range(1, 41)], people[chrono])])
+        ([""] + [str(v) for v in range(1, 41)], people[chrono])]
+    if shape.cambi_facilitatore:  # who led the changed groups' meetings before the handover
+        handed_over = (meeting_group[chrono] < shape.cambi_facilitatore) & (
+            sorted_days[chrono] < np.datetime64(date(shape.anno, 1, 1), "D"))
+        header += ("facilitatore",)
+        columns.append(([""] + led_before, np.where(handed_over, 1 + meeting_group[chrono], 0)))
+    _write_csv(folder / "incontri.csv", header, n, columns)
 
     (folder / "edizione.toml").write_text(
         f"""anno = {shape.anno}
@@ -348,4 +369,37 @@ tabella = 21
 [testo]
 nota_dati = "Dati sintetici generati per le prove: bandi, gruppi, progetti e incontri sono inventati."
 """, "utf-8")
+    return folder
+
+
+def write_previous(root: Path, shape: Shape) -> Path:
+    """Write `root/<anno - 1>/` from the edition `shape` (written first if
+    missing): the same calls, projects, themes and groups, each group with
+    the facilitator it had before `cambi_facilitatore`, and the meetings
+    dated up to 31/12/(anno - 1). Returns the folder."""
+    root = Path(root)
+    current = root / str(shape.anno)
+    if not current.is_dir():
+        write_edition(root, shape)
+    year = shape.anno - 1
+    folder = root / str(year)
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def rows(name):
+        with open(current / name, encoding="utf-8", newline="") as handle:
+            return list(csv.DictReader(handle))
+    for name in ("bandi.csv", "progetti.csv", "temi.csv"):
+        (folder / name).write_bytes((current / name).read_bytes())
+    meetings = rows("incontri.csv")
+    before = {m["gruppo"]: m["facilitatore"] for m in meetings if m.get("facilitatore")}
+    groups = rows("gruppi.csv")
+    _csv(folder / "gruppi.csv", ("gruppo", "bando", "area", "facilitatore"),
+         [(g["gruppo"], g["bando"], g["area"], before.get(g["gruppo"], g["facilitatore"])) for g in groups])
+    header = ("incontro", "gruppo", "data", "tema", "modalita", "partecipanti")
+    _csv(folder / "incontri.csv", header,
+         [[m[k] for k in header] for m in meetings if m["data"] <= f"{year}-12-31"])
+    toml = (current / "edizione.toml").read_text("utf-8")
+    (folder / "edizione.toml").write_text(
+        toml.replace(f"anno = {shape.anno}", f"anno = {year}").replace(f"{shape.anno}-12-31", f"{year}-12-31"),
+        "utf-8")
     return folder

@@ -34,6 +34,7 @@ def expected_2022() -> dict:
     gruppi = _rows("gruppi.csv")
     progetti = _rows("progetti.csv")
     incontri = [r for r in _rows("incontri.csv") if r["data"] <= "2022-12-31"]
+    led_by = {g["gruppo"]: g["facilitatore"] for g in gruppi}
     cells = Counter((g["bando"], g["area"]) for g in gruppi)
     areas = ["Nord", "Centro", "Sud e Isole", "Multiregionale"]
     table = [[f"{b['nome']} {b['anno']}"] + [str(cells[(b["bando"], a)]) for a in areas]
@@ -46,7 +47,9 @@ def expected_2022() -> dict:
         "senza_gruppo": sum(1 for p in progetti if not p["gruppo"]),
         "incontri": len(incontri),
         "modalita": Counter(r["modalita"] for r in incontri),
-        "facilitatori": len({g["facilitatore"] for g in gruppi}),
+        "patti": [r for r in incontri if r["tema"] == "PATTI"],
+        "led_by": led_by,
+        "facilitatori": len({led_by[m["gruppo"]] for m in incontri}),  # the file has no facilitatore column
         "bandi": len(bandi),
     }
 
@@ -66,19 +69,38 @@ def test_2022_figures_in_page_and_pdf(built, expected_2022, kind):
     m = e["modalita"]
     for needle in (f"{e['incontri']} incontri", f"{e['gruppi']} comunità di pratiche",
                    f"per un totale di {e['progetti']} progetti", f"Altri {e['senza_gruppo']} progetti",
-                   f"{e['facilitatori']} facilitatori", f"{m['online']} incontri online",
+                   f"{e['facilitatori']} facilitatori", f"{m['online']} si sono svolti online",
                    f"{m['in presenza']} in presenza", f"{m['mista']} in forma mista",
                    "Tab 37 – Comunità di pratiche", "4.3 Comunità di pratiche",
                    "Non sono conteggiati 3 incontri", "31 dicembre 2022",
-                   "Rispetto al 2021 crescono gli incontri (da 35 a 78)", "Le cifre principali a confronto con il 2021"):
+                   "Rispetto al 2021 la variazione più ampia riguarda i bandi coinvolti, cresciuti da 3 a 7 (+133%)",
+                   "Le cifre principali a confronto con il 2021"):
         assert needle in text, f"{needle!r} missing from the 2022 {kind}"
     assert "parte terza" in text.lower()
+
+
+@pytest.mark.parametrize("kind", ["html", "pdf"])
+def test_2022_theme_names_the_facilitators_of_its_own_meetings(built, expected_2022, kind):
+    """The paragraph on the extra theme counts who led that theme's
+    meetings (3 in the sample), not every facilitator of the edition (4)."""
+    patti = expected_2022["patti"]
+    led = {expected_2022["led_by"][m["gruppo"]] for m in patti}
+    assert (len(led), expected_2022["facilitatori"]) == (3, 4)
+    path = built / "2022" / f"{SLUG_2022}.{kind}"
+    text = _pdf_text(path) if kind == "pdf" else _html_text(path)
+    assert (f"“Patti educativi di comunità”: {len(patti)} incontri con {len({m['gruppo'] for m in patti})} gruppi, "
+            f"con il contributo di {len(led)} facilitatori.") in text
+    assert "La conduzione è stata affidata a 4 facilitatori" in text
+    cifre = json.loads((built / "2022/dati/cifre.json").read_text("utf-8"))
+    assert cifre["temi"]["PATTI"]["facilitatori"] == 3
+    assert cifre["facilitatori"] == 4
 
 
 def test_comparison_in_figures_json(built):
     cifre = json.loads((built / "2022/dati/cifre.json").read_text("utf-8"))
     assert cifre["confronto"]["anno_precedente"] == 2021
-    assert cifre["confronto"]["incontri"] == {"precedente": 35, "attuale": 78, "variazione": 43}
+    assert cifre["confronto"]["incontri"] == {"precedente": 35, "attuale": 78, "variazione": 43,
+                                             "variazione_percentuale": 123}
     assert json.loads((built / "2021/dati/cifre.json").read_text("utf-8"))["confronto"] is None
 
 
@@ -146,8 +168,8 @@ def test_a_new_edition_folder_builds_without_code_changes(data_copy, tmp_path):
     assert cifre["confronto"]["anno_precedente"] == 2022
     assert cifre["confronto"]["incontri"]["variazione"] == 3
     text = _html_text(out / "2023" / f"{SLUG_2022}.html")
-    assert "Rispetto al 2022 crescono gli incontri (da 78 a 81)" in text
-    assert "restano invariati" in text
+    assert ("Rispetto al 2022 la variazione più ampia riguarda gli incontri, cresciuti da 78 a 81 (+4%); "
+            "le altre cifre principali sono rimaste invariate.") in text
     assert (out / "2023/dati/tab-41.csv").is_file()
     index = (out / "index.html").read_text("utf-8")
     assert index.index("2023/") < index.index("2022/") < index.index("2021/")
@@ -183,11 +205,13 @@ def test_the_text_agrees_in_number_with_a_tiny_edition(data_copy, tmp_path):
     build(data_copy, out, years=[2024], log=lambda line: None)
     text = _html_text(out / "2024" / "2-19-comunita-di-pratiche.html")
     for needle in ("L’unico incontro si è svolto a marzo 2024, in presenza.",
-                   "A guidarlo è stato 1 facilitatore, selezionato con un avviso pubblico, che ha lavorato",
-                   "è stato coinvolto un progetto del bando: Prova 2024 (1 progetto), per un totale di 1 progetto.",
-                   "si conta 1 incontro, che ha coinvolto 1 comunità di pratiche, cioè un gruppo, come mostra la Tab 21.",
-                   "nessun gruppo ha ancora completato il ciclo; il gruppo del Nord ha affrontato solo il primo tema.",
-                   "Rispetto al 2022 diminuiscono gli incontri (da 78 a 1)"):
+                   "La conduzione è stata affidata a un facilitatore, selezionato con un avviso pubblico, che ha lavorato",
+                   "Nel primo anno di sperimentazione è stato coinvolto un progetto, del bando Prova 2024.",
+                   "Al 31 dicembre 2024 si contano un incontro e una comunità di pratiche, cioè un gruppo, "
+                   "come mostra la Tab 21.",
+                   "Alla data di riferimento l’unico gruppo ha affrontato solo il primo tema.",
+                   "Rispetto al 2022 la variazione più ampia riguarda i progetti coinvolti, diminuiti da 382 a 1 (−99,7%); "
+                   "diminuiscono anche tutte le altre cifre principali."):
         assert needle in text, needle
     for absent in ("Altri", "Non sono conteggiati", "Da settembre", "tutti online"):
         assert absent not in text, absent

@@ -29,6 +29,7 @@ def test_every_file_and_column_of_the_schema_is_documented():
                 assert f"almeno {column.minimum}" in row, (table.name, column.name)
             assert ("obbligatorio" in row) == column.required, (table.name, column.name)
             assert ("unico" in row) == column.unique, (table.name, column.name)
+            assert ("colonna facoltativa" in row) == (not column.in_header), (table.name, column.name)
 
 
 def test_every_region_is_documented_in_its_macro_area():
