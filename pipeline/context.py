@@ -411,18 +411,16 @@ def _link(site: Site, year: int | None) -> EditionLink | None:
     return EditionLink(year, f"{e.sezione.numero} {e.sezione.titolo}", f"../{year}/{e.sezione.pagina}")
 
 
-PARTS = ("Parte prima", "Parte seconda", "Parte terza", "Parte quarta")
+INDEX_TITLE = "Tutte le edizioni"
 
 
 def navigation(site: Site, edition: Edition, ente: Organisation) -> Navigation:
-    """The page's menu and its links to the same section in the previous and
-    next edition (when that edition is built now or already published)."""
-    current = edition.sezione.parte.casefold()
-    voci = [NavItem("Home", f"https://{ente.siti[0]}" if ente.siti else None),
-            NavItem(f"Bilancio sociale {edition.anno}", None)]
-    voci += [NavItem(p, edition.sezione.pagina if p.casefold() == current else None, p.casefold() == current)
-             for p in PARTS]
-    voci.append(NavItem("Precedenti edizioni", "../index.html"))
+    """The page's menu (only items with a destination: the organisation's
+    site, the index of the editions) and its links to the same section in
+    the previous and next edition (when that edition is built now or already
+    published)."""
+    voci = [NavItem("Home", f"https://{ente.siti[0]}")] if ente.siti else []
+    voci.append(NavItem(INDEX_TITLE, "../index.html"))
     years = sorted(site.edizioni)
     before = [y for y in years if y < edition.anno]
     after = [y for y in years if y > edition.anno]

@@ -24,6 +24,7 @@ class Section:
     titolo: str
     parte: str
     tabella: int
+    pagina_iniziale: int = 1  # the section's first page in the printed volume
 
     @property
     def slug(self) -> str:
@@ -197,6 +198,13 @@ def load_edition(data_dir: Path, anno: int) -> tuple[Edition | None, list[Proble
         problems.append(Problem(shown, _key_line(text, "tabella"), "",
                                 "la chiave “sezione.tabella” deve essere un numero da 1 a 999 "
                                 f"(trovato {str(section['tabella'])[:20]})"))
+    first_page = data.get("sezione", {}).get("pagina_iniziale", 1) if isinstance(data.get("sezione"), dict) else 1
+    if not isinstance(first_page, int) or isinstance(first_page, bool) or not 1 <= first_page <= 9999:
+        problems.append(Problem(shown, _key_line(text, "pagina_iniziale"), "",
+                                "la chiave “sezione.pagina_iniziale” deve essere un numero intero da 1 a 9999, "
+                                f"la pagina del volume da cui comincia la sezione (trovato {str(first_page)[:20]})"))
+    else:
+        section["pagina_iniziale"] = first_page
     if problems:
         return None, problems
     return Edition(anno=anno, data_riferimento=got["data_riferimento"], sezione=Section(**section),

@@ -82,8 +82,10 @@ def html_page(ctx: Context, sizes: dict[str, str]) -> bytes:
     return _render("pagina.html.j2", c=ctx, nav=ctx.navigazione, dimensioni=sizes).encode("utf-8")
 
 
-def print_html(ctx: Context) -> str:
-    return _render("stampa.html.j2", c=ctx)
+def print_html(ctx: Context, touches=None) -> str:
+    from .charts import PRINT
+    from .pagination import Touches
+    return _render("stampa.html.j2", c=ctx, ritocchi=touches or Touches(), larghezza_grafico=PRINT.width_in * 72)
 
 
 def pdf(ctx: Context, variant: str | None = "pdf/ua-1") -> bytes:
@@ -91,15 +93,27 @@ def pdf(ctx: Context, variant: str | None = "pdf/ua-1") -> bytes:
     another variant such as the archival "pdf/a-3b".
 
     Every variant is tagged (structure tree, /Lang, DisplayDocTitle, alt
-    text of the charts): WeasyPrint tags PDF/UA on its own, and `pdf_tags`
-    keeps the tags in PDF/A-3b, which would otherwise drop them. Fonts are
-    embedded, subsetted by HarfBuzz (reproducibly).
+    text of the charts, /Scope and /Headers of table cells): WeasyPrint tags
+    PDF/UA on its own, and `pdf_tags` keeps the tags in PDF/A-3b, which
+    would otherwise drop them. Fonts are embedded, subsetted by HarfBuzz
+    (reproducibly). A page left more than a third empty by a figure that
+    moved on is laid out again with that figure allowed to give way
+    (`pagination`).
     """
     from weasyprint import HTML
 
     from .fetcher import LocalFetcher
-    document = HTML(string=print_html(ctx), base_url=ASSETS.as_uri() + "/", url_fetcher=LocalFetcher())
-    return document.write_pdf(pdf_variant=variant, pdf_tags=True, uncompressed_pdf=False, custom_metadata=False)
+    from .pagination import Touches, scope_headers, touches
+    options = {"pdf_variant": variant, "pdf_tags": True, "uncompressed_pdf": False, "custom_metadata": False}
+    applied = Touches()
+    for _ in range(3):
+        document = HTML(string=print_html(ctx, applied), base_url=ASSETS.as_uri() + "/",
+                        url_fetcher=LocalFetcher()).render(**options)
+        wanted = touches(document, applied)
+        if wanted == applied:
+            break
+        applied = wanted
+    return document.write_pdf(finisher=scope_headers, **options)
 
 
 def _csv(frame: pd.DataFrame) -> bytes:

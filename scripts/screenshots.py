@@ -26,6 +26,7 @@ import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -47,10 +48,22 @@ def serve(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
 
 
 def _small_png(png: bytes, target: Path) -> None:
-    """256-colour PNG: a page screenshot shrinks to a fraction of its size."""
+    """256-colour PNG: a page screenshot shrinks to a fraction of its size.
+    The chart colours get palette entries of their own (a strip of each is
+    added while the palette is chosen), so that calls keep their colour."""
     from PIL import Image
-    image = Image.open(io.BytesIO(png)).convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
-    image.save(target, optimize=True)
+
+    from pipeline.charts import OTHERS, PALETTE
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    swatch = 64
+    sample = Image.new("RGB", (image.width, image.height + swatch * 2), "white")
+    sample.paste(image, (0, 0))
+    colours = [*PALETTE, OTHERS]
+    for i, colour in enumerate(colours):
+        sample.paste(colour, (i * image.width // len(colours), image.height,
+                              (i + 1) * image.width // len(colours), image.height + swatch * 2))
+    palette = sample.quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+    image.quantize(palette=palette, dither=Image.Dither.NONE).save(target, optimize=True)
 
 
 def _editions(out: Path) -> dict[int, dict]:
@@ -106,9 +119,9 @@ def shoot(out: Path, targets: dict[int, Path]) -> list[Path]:
 def build_stress(tmp: Path) -> Path:
     """A generated edition with 40 calls and six years of meetings, built
     into `tmp/output`."""
-    sys.path.insert(0, str(ROOT))
     from pipeline.build import build
-    from tests.shapes import STRESS, write_edition
+    from tests.shapes import write_edition
+    from tests.stress import STRESS
     data = tmp / "raw"
     write_edition(data, STRESS)
     out = tmp / "output"

@@ -27,3 +27,21 @@ def data_copy(tmp_path) -> Path:
     target = tmp_path / "raw"
     shutil.copytree(DATA, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def stress_built(tmp_path_factory) -> Path:
+    """`output/` of the generated stress editions (tests/stress.py): 2023 with
+    40 calls over six years, 2024 with one call and one month, printed from
+    page 58 of its volume."""
+    from .shapes import write_edition
+    from .stress import SMALL, STRESS
+    root = tmp_path_factory.mktemp("prova")
+    data = root / "raw"
+    write_edition(data, STRESS)
+    small = write_edition(data, SMALL) / "edizione.toml"
+    small.write_text(small.read_text("utf-8").replace("tabella = 21\n", "tabella = 21\npagina_iniziale = 58\n"),
+                     "utf-8")
+    out = root / "output"
+    build(data, out, log=lambda line: None)
+    return out

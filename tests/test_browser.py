@@ -216,3 +216,38 @@ def test_every_chart_has_its_data_as_a_table_and_a_csv(open_page, site, path):
             rows = response.read().decode("utf-8").splitlines()
         body = table.locator("tbody tr").count()
         assert len(rows) == 1 + body + 1  # header, one row per table row, total
+
+
+@pytest.fixture(scope="module")
+def stress_site(stress_built):
+    """The generated stress editions (tests/stress.py), served like `site`."""
+    handler = functools.partial(_Quiet, directory=str(stress_built))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    thread.join()
+
+
+STRESS_PAGES = ("2023/2-19-comunita-di-pratiche.html", "2024/2-19-comunita-di-pratiche.html", "index.html")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+@pytest.mark.parametrize("path", STRESS_PAGES)
+def test_stress_editions_pass_axe_fit_the_screen_and_keep_chart_text_legible(browser, stress_site, path, width):
+    from axe_playwright_python.sync_playwright import Axe
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    try:
+        assert page.goto(f"{stress_site}/{path}", wait_until="networkidle").status == 200
+        page.evaluate("document.fonts.ready")
+        page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")
+        violations = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_AA}}).response["violations"]
+        assert not violations, [(v["id"], [n["target"] for n in v["nodes"][:3]]) for v in violations]
+        scroll_width, inner_width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+        assert scroll_width <= inner_width
+        if path != "index.html":
+            sizes = page.evaluate(CHART_TEXT_PX)
+            assert sizes and not [(t, round(px, 1)) for t, px in sizes if px < 12]
+    finally:
+        page.close()

@@ -4,6 +4,7 @@ every file of an edition rendered from its context, the build lock."""
 from __future__ import annotations
 
 import fcntl
+import re
 import json
 import os
 import threading
@@ -87,3 +88,46 @@ def test_lock_makes_a_second_build_wait(tmp_path):
             os.close(fd)
     thread.join(5)
     assert entered.is_set()
+
+
+@pytest.mark.parametrize("value", ['"57"', "0", "true", "10000"])
+def test_a_wrong_first_page_is_reported_on_its_line(data_copy, value):
+    path = data_copy / "2021" / "edizione.toml"
+    text = path.read_text("utf-8").replace("tabella = 21\n", f"tabella = 21\npagina_iniziale = {value}\n")
+    path.write_text(text, "utf-8")
+    edition, problems = load_edition(data_copy, 2021)
+    assert edition is None and len(problems) == 1
+    line = text.splitlines().index(f"pagina_iniziale = {value}") + 1
+    assert problems[0].line == line and "pagina_iniziale" in problems[0].message and "da 1 a 9999" in problems[0].message
+
+
+def test_first_page_defaults_to_one_and_is_read(data_copy):
+    assert load_edition(data_copy, 2021)[0].sezione.pagina_iniziale == 1
+    path = data_copy / "2021" / "edizione.toml"
+    path.write_text(path.read_text("utf-8").replace("tabella = 21\n", "tabella = 21\npagina_iniziale = 57\n"), "utf-8")
+    assert load_edition(data_copy, 2021)[0].sezione.pagina_iniziale == 57
+
+
+def _nav(html: str) -> str:
+    return html[html.index('<nav aria-label="Sito">'):html.index("</nav>")]
+
+
+def test_menu_items_all_lead_somewhere_and_every_page_links_to_the_index(built):
+    pages = {p: p.read_text("utf-8") for p in sorted(built.glob("*/*.html"))}
+    pages[built / "index.html"] = (built / "index.html").read_text("utf-8")
+    for path, html in pages.items():
+        nav = _nav(html)
+        items = re.findall(r"<li>(.*?)</li>", nav, re.S)
+        assert items and all(re.fullmatch(r'<a href="[^"]+"[^>]*>[^<]+</a>', i.strip()) for i in items), items
+        assert "<span" not in nav
+        index = "index.html" if path.parent == built else "../index.html"
+        assert f'<a href="{index}"' in html, path
+        assert "Precedenti edizioni" not in html and "Parte quarta" not in nav
+
+
+def test_index_is_titled_for_what_it_lists_and_marks_the_latest(built):
+    html = (built / "index.html").read_text("utf-8")
+    assert "<h1>Tutte le edizioni</h1>" in html and "<title>Tutte le edizioni" in html
+    items = re.findall(r"<li(?: class=\"ultima\")?>\s*<h2>(.*?)</h2>", html, re.S)
+    assert [re.sub(r"<[^>]+>", "", i).split()[2] for i in items] == ["2022", "2021"]
+    assert html.count("edizione più recente") == 1 and "edizione più recente" in items[0]

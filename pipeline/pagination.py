@@ -1,0 +1,120 @@
+"""Print layout checks and touches, between WeasyPrint's layout and its PDF.
+
+Figures are never split (`break-inside: avoid`), so one that does not fit at
+the bottom of a page moves to the next and can leave a page largely empty.
+After laying the section out, `touches` looks at every page but the last:
+where more than a third of its height is empty and the next page opens with
+a figure, the figure is allowed to give way, within limits:
+- a table may break between its rows (its header repeats on the next page);
+- a chart is scaled down to fit the space, to no less than 80 % of its
+  size (its 8 pt labels stay above 6 pt).
+The print version is then laid out again with those touches (`Touches`,
+given to the print template).
+
+`scope_headers` completes the tagging of tables: WeasyPrint links every
+data cell to its header cells (/Headers); header cells also get their /Scope
+(/Column in the head, /Row at the start of a body row), which PDF/UA checkers
+look for.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+EMPTY_LIMIT = 1 / 3  # of a page's content height
+MIN_SCALE = 0.8
+
+
+@dataclass(frozen=True)
+class Touches:
+    """How the print version departs from its stylesheet."""
+
+    tabelle_divisibili: frozenset[str] = frozenset()  # ids of table captions whose figure may break
+    scala: dict[int, float] = field(default_factory=dict)  # chart number -> scale of its drawing
+
+    def __bool__(self) -> bool:
+        return bool(self.tabelle_divisibili or self.scala)
+
+
+@dataclass(frozen=True)
+class PageGap:
+    page: int  # 0-based
+    empty: float  # points below the last content of the page
+    height: float  # the page's content height
+    next_figure: object | None  # the figure box that opens the next page, if any
+
+
+def _walk(box, ancestors=()):
+    """(box, ancestors) for every box under `box`, in document order."""
+    yield box, ancestors
+    for child in getattr(box, "children", ()):
+        yield from _walk(child, (*ancestors, box))
+
+
+def _is_leaf(box) -> bool:
+    from weasyprint.formatting_structure import boxes
+    return isinstance(box, (boxes.LineBox, boxes.ReplacedBox))
+
+
+def _content(page_box):
+    """The page's content boxes (not its margin boxes: running header, number)."""
+    from weasyprint.formatting_structure import boxes
+    for child in page_box.children:
+        if not isinstance(child, boxes.MarginBox):
+            yield from _walk(child)
+
+
+def gaps(document) -> list[PageGap]:
+    """For every page but the last: the empty space under its last line or
+    image, and the figure that opens the next page."""
+    found = []
+    pages = [p._page_box for p in document.pages]
+    for index, page_box in enumerate(pages[:-1]):
+        top = page_box.content_box_y()
+        bottom = top + page_box.height
+        used = max((b.position_y + b.margin_height() for b, _ in _content(page_box) if _is_leaf(b)), default=top)
+        opener = next(((b, a) for b, a in _content(pages[index + 1]) if _is_leaf(b)), None)
+        figure = None
+        if opener:
+            figure = next((a for a in reversed(opener[1]) if getattr(a, "element_tag", None) == "figure"), None)
+        found.append(PageGap(index, bottom - used, page_box.height, figure))
+    return found
+
+
+def touches(document, current: Touches) -> Touches:
+    """`current` plus what the pages of `document` call for (see module doc)."""
+    tables = set(current.tabelle_divisibili)
+    scale = dict(current.scala)
+    for gap in gaps(document):
+        figure = gap.next_figure
+        if gap.empty <= gap.height * EMPTY_LIMIT or figure is None:
+            continue
+        classes = (figure.element.get("class") or "").split()
+        if "tabella" in classes:
+            caption = next((b.element.get("id") for b, _ in _walk(figure)
+                            if getattr(b, "element_tag", None) == "caption" and b.element.get("id")), None)
+            if caption:
+                tables.add(caption)
+        elif "grafico" in classes and figure.element.get("id", "").startswith("grafico-"):
+            number = int(figure.element.get("id").removeprefix("grafico-"))
+            image = next((b for b, _ in _walk(figure) if getattr(b, "element_tag", None) == "img"), None)
+            if image is None:
+                continue
+            rest = figure.margin_height() - image.margin_height()
+            fits = (gap.empty - rest - 2) / image.margin_height() * scale.get(number, 1)
+            scale[number] = max(MIN_SCALE, min(scale.get(number, 1), int(fits * 100) / 100))
+    return Touches(frozenset(tables), scale)
+
+
+def scope_headers(_document, pdf) -> None:
+    """A WeasyPrint finisher: /Scope on every table header cell."""
+    import pydyf
+    objects = pdf.objects
+
+    def parent(element):
+        return objects[int(element["P"].split()[0])]
+    for element in objects:
+        if isinstance(element, pydyf.Dictionary) and element.get("S") == "/TH":
+            section = parent(parent(element)).get("S")
+            attributes = element.setdefault("A", pydyf.Dictionary({"O": "/Table"}))
+            attributes["Scope"] = "/Column" if section == "/THead" else "/Row"
