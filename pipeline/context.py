@@ -167,6 +167,7 @@ class InputFile:
     path: str  # relative to the data folder's parent, with forward slashes
     sha256: str
     rows: int | None  # records read (None for a settings file)
+    foglio: str = ""  # the sheet, when the file is a workbook
 
 
 @dataclass(frozen=True)
@@ -191,7 +192,8 @@ class Context:
     progetti_senza_gruppo: int
     bandi_coinvolti: int  # calls with projects involved
     bando_unico: str | None  # the label of the only call with projects involved
-    progetti_per_bando: str  # those calls with their projects, as running text
+    progetti_per_bando: str  # those calls with their projects, as running text (or their range)
+    elenco_bandi: bool  # progetti_per_bando lists the calls (else it gives the range)
     bandi_senza_gruppi: tuple[str, ...]  # calls with no group in the table
     temi_ciclo: tuple[str, ...]  # titles of the cycle themes, in cycle order
     elenco_ciclo: str  # the same, as a lettered list: "(a) …; (b) …"
@@ -274,6 +276,14 @@ def _theme_figures(figures: Figures) -> dict:
             for code, r in figures.per_tema.iterrows()}
 
 
+def _per_call_range(figures: Figures) -> dict:
+    """The fewest and the most projects involved in a call (among the calls
+    with some)."""
+    involved = figures.per_bando.loc[figures.per_bando["coinvolti"] > 0, "coinvolti"]
+    return {"progetti_per_bando_minimo": int(involved.min()) if len(involved) else 0,
+            "progetti_per_bando_massimo": int(involved.max()) if len(involved) else 0}
+
+
 def figures_json(edition: Edition, figures: Figures, comparison: tuple[int, pd.DataFrame] | None = None,
                  partial: tuple[prose.PartialCycle, ...] = ()) -> dict:
     """Every figure the text and tables use, by name (JSON-ready)."""
@@ -291,6 +301,7 @@ def figures_json(edition: Edition, figures: Figures, comparison: tuple[int, pd.D
         "progetti_senza_gruppo": figures.progetti_senza_gruppo,
         "bandi_coinvolti": figures.bandi_coinvolti,
         "progetti_per_bando": {r.etichetta: int(r.coinvolti) for r in figures.per_bando.itertuples()},
+        **_per_call_range(figures),
         "bandi_senza_gruppi": [label for label, total in tab[TOTAL].items() if not total],
         "incontri": figures.incontri,
         "incontri_esclusi": figures.incontri_esclusi,
@@ -362,6 +373,7 @@ def make(edition: Edition, ente: Organisation, figures: Figures, charts: list[Ch
         bandi_coinvolti=len(calls),
         bando_unico=next(iter(calls)) if len(calls) == 1 else None,
         progetti_per_bando=prose.projects_per_call(calls) if calls else "",
+        elenco_bandi=len(calls) <= prose.LISTED_CALLS,
         bandi_senza_gruppi=tuple(label for label, n in groups_per_call.items() if not n),
         temi_ciclo=titles,
         elenco_ciclo=prose.lettered(titles),
@@ -373,6 +385,8 @@ def make(edition: Edition, ente: Organisation, figures: Figures, charts: list[Ch
         cifre=figures_json(edition, figures, comparison, partial),
         file_pdf=sezione.pdf,
         file_dati=((f"Tab {sezione.tabella} (CSV)", sezione.tabella_csv),
+                   ("Tutte le tabelle (Excel)", sezione.xlsx),
+                   ("Tutte le tabelle (ODS, formato aperto)", sezione.ods),
                    ("Tutte le cifre (JSON)", "dati/cifre.json"))
                   + tuple((f"Dati del Graf. {g.numero} (CSV)", g.file_dati) for g in grafici),
         pubblicazione=publication,
@@ -435,7 +449,7 @@ def inputs(edition: Edition, data_dir: Path, tables: dict) -> tuple[InputFile, .
         return Path(os.path.relpath(p, data_dir.parent)).as_posix()
     settings = [InputFile(rel(p), hashlib.sha256(p.read_bytes()).hexdigest(), None)
                 for p in (edition.folder / "edizione.toml", data_dir / "ente.toml")]
-    return tuple(settings + [InputFile(rel(t.path), t.sha256, t.rows) for t in tables.values()])
+    return tuple(settings + [InputFile(rel(t.path), t.sha256, t.rows, t.sheet) for t in tables.values()])
 
 
 @dataclass(frozen=True)

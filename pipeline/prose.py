@@ -48,9 +48,19 @@ def meetings_and_modes(meetings: int, first: date, modes: dict[str, int], contex
     return f"Gli incontri sono cominciati a {when}; {fmt.join(parts)}{tail}."
 
 
+LISTED_CALLS = 10  # beyond this many calls, the text gives the range of projects per call, not the list
+
+
 def projects_per_call(calls: dict[str, int]) -> str:
     """The calls with their projects involved, the noun said once:
-    `Prima Infanzia 2016 (80 progetti), Adolescenza 2016 (86) e …`."""
+    `Prima Infanzia 2016 (80 progetti), Adolescenza 2016 (86) e …`; with
+    more than LISTED_CALLS calls, the range instead: `da 12 a 45 per bando`
+    (`29 per ciascun bando` when they are all alike)."""
+    if len(calls) > LISTED_CALLS:
+        low, high = min(calls.values()), max(calls.values())
+        if low == high:
+            return f"{fmt.number(low)} per ciascun bando"
+        return f"da {fmt.number(low)} a {fmt.number(high)} per bando"
     (label, n), *rest = calls.items()
     parts = [f"{fmt.typeset(label)} ({fmt.count(n, 'progetto', 'progetti')})"]
     return fmt.join(parts + [f"{fmt.typeset(other)} ({fmt.number(k)})" for other, k in rest])

@@ -40,6 +40,8 @@ def test_meetings_and_modes(meetings, modes, context, expected):
      f"Prima Infanzia 2016 (80{NB}progetti), Adolescenza 2016 (86) e Nuove Generazioni 2017 (83)"),
     ({"Un passo avanti 2018": 1, "Cambio rotta 2019": 3}, f"Un passo avanti 2018 (1{NB}progetto) e Cambio rotta 2019 (3)"),
     ({"L'altro bando 2020": 1200}, f"L’altro bando 2020 (1.200{NB}progetti)"),
+    ({f"Bando {i}": 10 + i for i in range(11)}, "da 10 a 20 per bando"),
+    ({f"Bando {i}": 29 for i in range(40)}, "29 per ciascun bando"),
 ])
 def test_projects_per_call(calls, expected):
     assert prose.projects_per_call(calls) == expected

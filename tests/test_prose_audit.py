@@ -221,6 +221,18 @@ def _projects_of_call(m, p: Page):
              p.records.involved(label))]
 
 
+@claim(rf"sono stati coinvolti (?P<n>{NUMBER}) progetti di (?P<k>{NUMBER}) bandi, "
+       rf"(?:(?P<ogni>{NUMBER}) per ciascun bando|da (?P<min>{NUMBER}) a (?P<max>{NUMBER}) per bando)")
+def _projects_per_call_range(m, p: Page):
+    per_call = [p.records.involved(label) for label in p.records.labels]
+    per_call = [n for n in per_call if n]
+    low, high = (number(m["ogni"]),) * 2 if m["ogni"] else (number(m["min"]), number(m["max"]))
+    return [("progetti coinvolti", number(m["n"]), p.cifre["progetti_coinvolti"], p.records.involved()),
+            ("bandi coinvolti", number(m["k"]), p.cifre["bandi_coinvolti"], p.records.calls_involved()),
+            ("progetti coinvolti nel bando che ne ha meno", low, p.cifre["progetti_per_bando_minimo"], min(per_call)),
+            ("progetti coinvolti nel bando che ne ha più", high, p.cifre["progetti_per_bando_massimo"], max(per_call))]
+
+
 @claim(rf"per un totale di (?P<n>{NUMBER}) progetti")
 def _projects(m, p: Page):
     return [("progetti coinvolti", number(m["n"]), p.cifre["progetti_coinvolti"], p.records.involved())]
