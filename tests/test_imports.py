@@ -51,7 +51,8 @@ def test_build_with_charts_in_cache_does_not_import_matplotlib(tmp_path):
     out = str(tmp_path / "output")
     first, modules = _modules_after(["build", "--data", str(DATA), "--anno", "2021", "--out", out], env_cache=cache)
     assert first == 0 and "matplotlib" in modules  # drawn, and kept in the cache
-    again, modules = _modules_after(["build", "--data", str(DATA), "--anno", "2021", "--out", out],
+    # Another output folder: into the same one, nothing changed, the build would be a no-op.
+    again, modules = _modules_after(["build", "--data", str(DATA), "--anno", "2021", "--out", out + "-2"],
                                     env_cache=cache)
     assert again == 0
     assert "matplotlib" not in modules
@@ -71,3 +72,13 @@ def test_cli_leaves_the_garbage_collector_as_it_found_it():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_build_with_nothing_to_do_imports_no_library(tmp_path):
+    cache = str(tmp_path / "cache")
+    out = str(tmp_path / "output")
+    first, _ = _modules_after(["build", "--data", str(DATA), "--anno", "2021", "--out", out], env_cache=cache)
+    assert first == 0
+    again, modules = _modules_after(["build", "--data", str(DATA), "--anno", "2021", "--out", out], env_cache=cache)
+    assert again == 0
+    assert not modules & {"pandas", "numpy", "weasyprint", "matplotlib", "jinja2", "babel"}, modules
