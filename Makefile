@@ -13,7 +13,7 @@ export CHROMIUM
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 
 .DEFAULT_GOAL := help
-.PHONY: help report check serve test bench screenshots clean system-libs browser
+.PHONY: help report check modello serve test bench screenshots clean system-libs browser
 
 help: ## elenca i comandi disponibili
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -24,6 +24,10 @@ report: $(VENV)/.stamp-runtime system-libs ## genera pagina, PDF e dati (tutte l
 
 check: $(VENV)/.stamp-runtime ## controlla soltanto i dati, senza generare nulla
 	@$(PY) -m pipeline check $(if $(ANNO),--anno $(ANNO))
+
+modello: $(VENV)/.stamp-runtime ## scrive data/raw/ANNO/dati.xlsx, il modello Excel da compilare (mai sovrascritto)
+	@test -n "$(ANNO)" || { echo "Indicare l’edizione: make modello ANNO=2024"; exit 2; }
+	@$(PY) -m pipeline modello --anno $(ANNO)
 
 serve: $(VENV)/.stamp-runtime system-libs ## anteprima nel browser che si aggiorna a ogni salvataggio (ANNO=…, PORTA=…)
 	@$(PY) -m pipeline serve $(if $(ANNO),--anno $(ANNO)) $(if $(PORTA),--port $(PORTA)) --pdf $(PDF)

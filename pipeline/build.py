@@ -21,7 +21,7 @@ from . import aggregate, charts, context, formatting, load, render, validate
 from .edition import Edition, Organisation, editions_in, load_edition, load_organisation
 from .errors import InputError, Problem, UsageError, display_path
 from .publish import check_target, clean_leftovers, locked, publish, publish_file
-from .schema import TABLES
+from .schema import TABLES, WORKBOOK
 
 
 @dataclass
@@ -63,7 +63,11 @@ def publication_date(edition: Edition) -> date:
 
 
 def _load_tables(folder: Path) -> dict[str, load.RawTable]:
-    """Every CSV file of an edition folder, read."""
+    """Every table of an edition folder, read: its CSV files, or the sheets
+    of its workbook (whose reader is imported only then)."""
+    if os.path.lexists(folder / WORKBOOK):
+        from . import input_workbook
+        return input_workbook.read_tables(folder)
     return {t.name: load.read_table(t.name, folder / t.file, t.distinct) for t in TABLES}
 
 

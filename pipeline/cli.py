@@ -20,10 +20,11 @@ _TRANSLATIONS = (
     (r"unrecognized arguments: (.*)", r"opzione sconosciuta: \1"),
     (r"argument --anno: invalid int value: (.*)", r"--anno vuole un anno, per esempio 2021 (ricevuto \1)"),
     (r"argument (\S+): expected one argument", r"\1 vuole un valore"),
-    (r"argument command: invalid choice: (\S+).*", r"comando sconosciuto: \1 (usare build, check o serve)"),
+    (r"argument command: invalid choice: (\S+).*", r"comando sconosciuto: \1 (usare build, check, serve o modello)"),
     (r"argument --port: invalid int value: (.*)", r"--port vuole un numero di porta, per esempio 8000 (ricevuto \1)"),
+    (r"the following arguments are required: --anno", r"manca --anno: indicare l’edizione, per esempio --anno 2024"),
     (r"argument --pdf: invalid choice: (\S+).*", r"--pdf vuole pdf/ua-1 oppure pdf/a-3b (ricevuto \1)"),
-    (r"the following arguments are required: .*", r"manca il comando: usare build, check o serve"),
+    (r"the following arguments are required: .*", r"manca il comando: usare build, check, serve o modello"),
 )
 
 
@@ -74,6 +75,11 @@ def _parser() -> argparse.ArgumentParser:
                                   "procedura, senza cancellare né sostituire i file che contiene")
             cmd.add_argument("--pdf", default="pdf/ua-1", choices=("pdf/ua-1", "pdf/a-3b"), metavar="VARIANTE",
                              help="variante PDF di WeasyPrint: pdf/ua-1 (predefinita, PDF accessibile) o pdf/a-3b")
+    helptext = "scrive il modello Excel dati.xlsx di un’edizione (senza mai sovrascriverlo)"
+    cmd = sub.add_parser("modello", help=helptext, description=helptext)
+    cmd._optionals.title = "opzioni"
+    cmd.add_argument("--anno", type=int, required=True, help="l’edizione, per esempio 2024")
+    cmd.add_argument("--data", type=Path, default=Path("data/raw"), help="cartella dei dati (data/raw)")
     return parser
 
 
@@ -81,6 +87,23 @@ def _print_problems(problems, header: str) -> None:
     print(header, file=sys.stderr)
     for problem in problems:
         print(f"  {problem}", file=sys.stderr)
+
+
+def _template(data: Path, anno: int) -> int:
+    """`modello`: write the edition's workbook and say what to do next."""
+    from .workbook_template import write
+    written = write(data, anno)
+    counts = ", ".join(f"{t} {n}" for t, n in written.rows.items())
+    print(f"Scritto {display_path(written.path)}, "
+          + (f"con i dati presi {written.source} (righe: {counts})." if written.source
+             else "con le sole intestazioni (non c’è un’edizione precedente)."))
+    if written.source.startswith("dai file CSV"):
+        print("Ora spostare altrove i file CSV dell’edizione: la procedura legge o dati.xlsx o i CSV, non entrambi.")
+    elif not (written.path.parent / "edizione.toml").exists():
+        print(f"Serve anche {display_path(written.path.parent / 'edizione.toml')}: copiarlo dall’edizione "
+              "precedente e aggiornarlo.")
+    print("Le istruzioni sono nel primo foglio del file; poi make check e make report.")
+    return 0
 
 
 def problem_header(exc: InputError) -> str:
@@ -102,6 +125,8 @@ def main(argv: list[str] | None = None) -> int:
             extra = f" ({len(warnings)} {'avviso' if len(warnings) == 1 else 'avvisi'}, sopra)" if warnings else ""
             print(f"Controllo completato: nessun problema{extra}.")
             return 0
+        if args.command == "modello":
+            return _template(args.data, args.anno)
         if args.command == "serve":
             from .serve import serve
             return serve(args.data, args.out, args.anno, args.port, args.pdf, args.adotta)

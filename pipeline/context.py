@@ -167,6 +167,7 @@ class InputFile:
     path: str  # relative to the data folder's parent, with forward slashes
     sha256: str
     rows: int | None  # records read (None for a settings file)
+    foglio: str = ""  # the sheet, when the file is a workbook
 
 
 @dataclass(frozen=True)
@@ -384,6 +385,8 @@ def make(edition: Edition, ente: Organisation, figures: Figures, charts: list[Ch
         cifre=figures_json(edition, figures, comparison, partial),
         file_pdf=sezione.pdf,
         file_dati=((f"Tab {sezione.tabella} (CSV)", sezione.tabella_csv),
+                   ("Tutte le tabelle (Excel)", sezione.xlsx),
+                   ("Tutte le tabelle (ODS, formato aperto)", sezione.ods),
                    ("Tutte le cifre (JSON)", "dati/cifre.json"))
                   + tuple((f"Dati del Graf. {g.numero} (CSV)", g.file_dati) for g in grafici),
         pubblicazione=publication,
@@ -446,7 +449,7 @@ def inputs(edition: Edition, data_dir: Path, tables: dict) -> tuple[InputFile, .
         return Path(os.path.relpath(p, data_dir.parent)).as_posix()
     settings = [InputFile(rel(p), hashlib.sha256(p.read_bytes()).hexdigest(), None)
                 for p in (edition.folder / "edizione.toml", data_dir / "ente.toml")]
-    return tuple(settings + [InputFile(rel(t.path), t.sha256, t.rows) for t in tables.values()])
+    return tuple(settings + [InputFile(rel(t.path), t.sha256, t.rows, t.sheet) for t in tables.values()])
 
 
 @dataclass(frozen=True)

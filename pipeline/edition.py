@@ -44,6 +44,16 @@ class Section:
     def tabella_csv(self) -> str:
         return f"dati/tab-{self.tabella}.csv"
 
+    @property
+    def xlsx(self) -> str:
+        """Every table of the section, as an Excel workbook."""
+        return f"dati/{self.slug}.xlsx"
+
+    @property
+    def ods(self) -> str:
+        """The same workbook as an OpenDocument spreadsheet."""
+        return f"dati/{self.slug}.ods"
+
 
 @dataclass(frozen=True)
 class Edition:

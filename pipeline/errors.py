@@ -27,9 +27,25 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
+        if isinstance(self.path, SheetPlace):  # a spreadsheet user's words: riga, colonna
+            where = f"{self.path}, riga {self.line}" if self.line else self.path
+            column = f', colonna "{self.column}"' if self.column else ""
+            return f"{where}{column}: {self.message}"
         where = f"{self.path}:{self.line}:" if self.line else f"{self.path}:"
         column = f' colonna "{self.column}":' if self.column else ""
         return f"{where}{column} {self.message}"
+
+
+class SheetPlace(str):
+    """The `path` of problems found in one sheet of a workbook, as
+    `data/raw/2023/dati.xlsx, foglio incontri` (see `sheet_place`). A
+    string like any path, so problems sort by sheet, then row; its type
+    tells `Problem` to word the position as a spreadsheet user reads it:
+    `..., foglio incontri, riga 12, colonna "data": ...`."""
+
+
+def sheet_place(path: str, sheet: str) -> SheetPlace:
+    return SheetPlace(f"{path}, foglio {sheet}")
 
 
 class InputError(Exception):

@@ -50,6 +50,7 @@ class RawTable:
     # Rows whose cells shifted (more filled cells than the header): already
     # reported once, so their values are not checked one by one.
     shifted: np.ndarray | None = None
+    sheet: str = ""  # the workbook sheet it was read from ("" for a CSV file)
 
     @property
     def rows(self) -> int:

@@ -22,7 +22,7 @@ from typing import Callable
 
 import pandas as pd
 
-from . import formatting
+from . import formatting, spreadsheets
 from .context import ChartView, Context, IndexEntry
 from .errors import Problem, TemplateError, display_path
 
@@ -117,7 +117,8 @@ def pdf(ctx: Context, variant: str | None = "pdf/ua-1") -> bytes:
 
 
 def _csv(frame: pd.DataFrame) -> bytes:
-    return frame.to_csv(lineterminator="\n").encode("utf-8")
+    """UTF-8 with a BOM: without it Excel reads the accents wrong."""
+    return frame.to_csv(lineterminator="\n").encode("utf-8-sig")
 
 
 def table_csv(ctx: Context) -> bytes:
@@ -153,7 +154,8 @@ def manifest(ctx: Context, files: dict[str, bytes]) -> bytes:
         "edizione": {"anno": ctx.anno, "sezione": s.numero, "titolo": s.titolo, "parte": s.parte,
                      "tabella": s.tabella, "data_riferimento": ctx.data_riferimento.isoformat(),
                      "pagina": s.pagina, "pdf": s.pdf, "csv": s.tabella_csv},
-        "input": [{"path": i.path, "sha256": i.sha256, "rows": i.rows} for i in ctx.ingressi],
+        "input": [{"path": i.path, **({"foglio": i.foglio} if i.foglio else {}), "sha256": i.sha256,
+                   "rows": i.rows} for i in ctx.ingressi],
         "output": [{"path": k, "sha256": hashlib.sha256(v).hexdigest()} for k, v in sorted(files.items())],
         "versioni": _versions(),
     }
@@ -192,6 +194,7 @@ def edition_files(ctx: Context, pdf_variant: str | None = "pdf/ua-1",
     for g in ctx.grafici:
         files[g.file] = g.svg.encode("utf-8")
         files[g.file_dati] = chart_csv(g)
+    files.update(spreadsheets.files(ctx))
     files.update(_assets())
     files[ctx.sezione.pagina] = stage("html", html_page, ctx, {k: size(len(v)) for k, v in files.items()})
     files["manifest.json"] = manifest(ctx, files)

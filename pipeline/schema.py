@@ -32,7 +32,9 @@ class Column:
     `choices`), "region" (a key of REGION_AREA). `required`: no cell may be
     empty; `in_header`: the header must name the column (when False, a file
     without it reads as if every cell were empty, so older files keep
-    working).
+    working). `note`: what the column means, for the analysts'
+    instructions; `suggested`: an open set whose values repeat (names): the
+    workbook offers the values already used, without refusing new ones.
     """
 
     name: str
@@ -42,6 +44,8 @@ class Column:
     choices: tuple[str, ...] = ()
     minimum: int | None = None
     in_header: bool = True
+    note: str = ""
+    suggested: bool = False
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,7 @@ class Table:
 
     name: str
     columns: tuple[Column, ...]
+    description: str = ""  # what its rows are, for the analysts' instructions
 
     @property
     def file(self) -> str:
@@ -73,38 +78,43 @@ class Reference:
 
 TABLES = (
     Table("bandi", (
-        Column("bando", "code", unique=True),
-        Column("nome", "text"),
-        Column("anno", "int", minimum=1900),
-    )),
+        Column("bando", "code", unique=True, note="per esempio PI2016"),
+        Column("nome", "text", note="per esempio Prima Infanzia"),
+        Column("anno", "int", minimum=1900, note="in tabella il bando si chiama “nome anno”: Prima Infanzia 2016"),
+    ), "i bandi, nell’ordine in cui compaiono in tabella"),
     Table("temi", (
-        Column("tema", "code", unique=True),
+        Column("tema", "code", unique=True, note="per esempio COVID19"),
         Column("titolo", "text"),
-        Column("ciclo", "int", required=False, minimum=1),
-    )),
+        Column("ciclo", "int", required=False, minimum=1,
+               note="posizione del tema nel ciclo che ogni gruppo dovrebbe percorrere (1, 2, …); "
+                    "vuoto per i temi di approfondimento fuori dal ciclo"),
+    ), "i temi degli incontri"),
     Table("gruppi", (
-        Column("gruppo", "code", unique=True),
+        Column("gruppo", "code", unique=True, note="per esempio PI-NORD"),
         Column("bando", "code"),
         Column("area", "choice", choices=AREAS),
-        Column("facilitatore", "text"),
-    )),
+        Column("facilitatore", "text", suggested=True, note="nome e cognome, scritto sempre allo stesso modo"),
+    ), "le comunità di pratiche"),
     Table("progetti", (
         Column("progetto", "code", unique=True),
         Column("bando", "code"),
         Column("titolo", "text"),
-        Column("regione", "region"),
-        Column("gruppo", "code", required=False),
-    )),
+        Column("regione", "region", note="maiuscole, apostrofi e trattini non contano"),
+        Column("gruppo", "code", required=False,
+               note="vuoto se il progetto non è in nessuna comunità; altrimenti un gruppo dello stesso bando, "
+                    "nella cui macro-area si trova la regione del progetto"),
+    ), "i progetti finanziati"),
     Table("incontri", (
-        Column("incontro", "code", unique=True),
+        Column("incontro", "code", unique=True, note="per esempio INC-001"),
         Column("gruppo", "code"),
-        Column("data", "date"),
+        Column("data", "date", note="gli incontri dopo la data di riferimento non sono conteggiati"),
         Column("tema", "code"),
         Column("modalita", "choice", choices=MODES),
-        Column("partecipanti", "int", required=False, minimum=0),
-        # Who led the meeting; empty or absent: the group's facilitator.
-        Column("facilitatore", "text", required=False, in_header=False),
-    )),
+        Column("partecipanti", "int", required=False, minimum=0,
+               note="scritto senza separatore delle migliaia; vuoto conta zero"),
+        Column("facilitatore", "text", required=False, in_header=False, suggested=True,
+               note="chi ha condotto l’incontro; vuoto: il facilitatore del gruppo"),
+    ), "gli incontri dei gruppi"),
 )
 
 REFERENCES = (
@@ -116,3 +126,7 @@ REFERENCES = (
 )
 
 TABLE_BY_NAME = {t.name: t for t in TABLES}
+
+# Instead of the CSV files (never beside them), an edition folder may hold
+# one workbook with a sheet per table, named as the table.
+WORKBOOK = "dati.xlsx"

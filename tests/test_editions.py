@@ -55,7 +55,7 @@ def expected_2022() -> dict:
 
 
 def test_2022_table_matches_hand_count(built, expected_2022):
-    rows = list(csv.reader((built / "2022/dati/tab-37.csv").read_text("utf-8").splitlines()))
+    rows = list(csv.reader((built / "2022/dati/tab-37.csv").read_text("utf-8-sig").splitlines()))
     assert rows[0] == ["Bando", "Nord", "Centro", "Sud e Isole", "Multiregionale", "Totale"]
     assert rows[1:] == expected_2022["table"]
     assert ["Cambio rotta 2019", "0", "1", "1", "0", "2"] in rows  # zero cells stay

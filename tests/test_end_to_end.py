@@ -40,7 +40,7 @@ def test_outputs_exist(built):
 
 
 def test_table_csv_is_the_published_table(built):
-    rows = list(csv.reader(io.StringIO((built / "2021/dati/tab-21.csv").read_text("utf-8"))))
+    rows = list(csv.reader(io.StringIO((built / "2021/dati/tab-21.csv").read_text("utf-8-sig"))))
     assert rows == [
         ["Bando", "Nord", "Centro", "Sud e Isole", "Multiregionale", "Totale"],
         ["Prima Infanzia 2016", "1", "1", "2", "1", "5"],
