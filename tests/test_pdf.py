@@ -306,6 +306,8 @@ def test_page_numbers_continue_the_volume(stress_built):
         assert len(number) == 1, (offset, [w for w in words if w[1] > height - MARGIN_PT])
         left_page = offset % 2 == 0
         assert (number[0][2] < width / 2) == left_page
+        header = [w for w in words if w[3] < MARGIN_PT]
+        assert bool(header) == (offset > 0), header  # the first page has the title block instead
 
 
 def test_header_cells_carry_scope(built, stress_built):
@@ -328,3 +330,42 @@ def test_an_independent_pdf_ua_checker_finds_nothing(built, stress_built):
         report = validate(str(path))
         assert not report.findings, [(f.rule_id, f.severity.name, f.message) for f in report.findings]
         assert {o.rule_id for o in report.skipped} <= {"UA-14-001"}, report.skipped
+
+
+def _svg_uri(width: int, height: int) -> str:
+    import base64
+    svg = f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}"><rect width="{width}" height="{height}"/></svg>'
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+def _layout(body: str, css: str = ""):
+    from weasyprint import HTML
+    page = "@page { size: 400px 600px; margin: 0 } body { margin: 0 } figure { margin: 0; break-inside: avoid }"
+    return HTML(string=f"<html><head><style>{page} {css}</style></head><body>{body}</body></html>").render()
+
+
+def test_a_chart_that_moved_on_is_scaled_to_fit_within_limits():
+    from pipeline.pagination import MIN_SCALE, Touches, gaps, touches
+    opening = f'<img src="{_svg_uri(300, 280)}" style="display: block">'
+    chart = f'<figure class="grafico" id="grafico-1"><img src="{_svg_uri(300, 350)}" style="display: block"></figure>'
+    document = _layout(opening + chart + "<p>Dopo.</p>")
+    assert len(document.pages) == 2 and gaps(document)[0].empty > 600 / 3
+    wanted = touches(document, Touches())
+    assert not wanted.tabelle_divisibili and MIN_SCALE <= wanted.scala[1] < 1
+    width = 300 * wanted.scala[1]
+    again = _layout(opening + chart + "<p>Dopo.</p>", f"#grafico-1 img {{ width: {width}px; height: auto }}")
+    first = gaps(again)[0]
+    assert first.empty < 600 / 3 and first.next_figure is None  # the chart now ends the first page
+    # Far too tall to fit: scaled no further than the limit.
+    huge = f'<figure class="grafico" id="grafico-1"><img src="{_svg_uri(300, 560)}" style="display: block"></figure>'
+    assert touches(_layout(opening + huge), Touches()).scala[1] == MIN_SCALE
+
+
+def test_a_table_that_moved_on_may_break_and_a_full_page_is_left_alone():
+    from pipeline.pagination import Touches, touches
+    rows = "".join(f"<tr><th>riga {i}</th><td>{i}</td></tr>" for i in range(30))
+    table = f'<figure class="tabella"><table><caption id="tab-9">Tab 9</caption><tbody>{rows}</tbody></table></figure>'
+    opening = f'<img src="{_svg_uri(300, 250)}" style="display: block">'
+    assert touches(_layout(opening + table), Touches()).tabelle_divisibili == {"tab-9"}
+    full = f'<img src="{_svg_uri(300, 500)}" style="display: block">'
+    assert not touches(_layout(full + table), Touches())
