@@ -171,6 +171,8 @@ def _start(m, p: Page):
 def _first_year(m, p: Page):
     """The first year: that of the first meeting, the next one when the
     meetings began between October and December."""
+    if not p.records.meetings:  # nothing has begun yet
+        return [("primo anno di sperimentazione", True, p.cifre["primo_incontro"] is None, True)]
     year = int(p.records.reference[:4])
     published, counted = date.fromisoformat(p.cifre["primo_incontro"]), p.records.first()
     return [("primo anno di sperimentazione", True, year <= published.year + (published.month >= 10),
@@ -542,6 +544,7 @@ MATRIX = {
     "tutti-completi": [Shape(completi="tutti", gruppi=12, incontri=60, temi_ciclo=3, dopo_riferimento=1, seed=7)],
     "nessuno-completo": [Shape(completi="nessuno", gruppi=12, incontri=60, temi_ciclo=3, seed=8)],
     "gruppi-senza-incontri": [Shape(gruppi=10, progetti=40, senza_gruppo=1, incontri=6, temi_ciclo=2, seed=12)],
+    "nessun-incontro-entro-la-data": [Shape(gruppi=4, progetti=12, incontri=0, dopo_riferimento=3, seed=14)],
     # Two editions: the audited one is the last.
     "cambio-di-facilitatore": "cambio",
     "precedente-con-piu-di-tutto": [
