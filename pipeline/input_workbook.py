@@ -156,13 +156,15 @@ def _sheet_table(name: str, path: Path, shown: str, digest: str, book, sheet: st
 
 
 def _categorical(values) -> pd.Categorical:
-    """A column's cells as trimmed text, categorical: each distinct value is
-    converted once."""
+    """A column's cells as trimmed NFC text, categorical: each distinct
+    value is converted once."""
     # Booleans first: as keys they would merge with 1 and 0.
     values = [("VERO" if v else "FALSO") if type(v) is bool else v for v in values]
     codes, uniques = pd.factorize(np.array(values + [""], dtype=object)[:-1])  # [""]: never a 2-D array
     texts = pd.Index([v if type(v) is str else _text(v) for v in uniques], dtype=object)
-    inverse, final = pd.factorize(texts.str.strip() if len(texts) else texts)
+    if len(texts):  # trimmed, and in Unicode NFC as the CSV reader gives them ("è" typed as e + accent)
+        texts = texts.str.strip().str.normalize("NFC")
+    inverse, final = pd.factorize(texts)
     return pd.Categorical.from_codes(inverse[codes] if len(codes) else codes,
                                      categories=pd.Index(final, dtype=object))
 
@@ -192,9 +194,16 @@ def _cell_name(row: int, column: int) -> str:
     return f"{letters}{row}"
 
 
-# A formula (`<f>`, `<x:f t="shared" .../>`) or an error value (`t="e"`) in
-# a sheet part; plain substring searches, much faster than one regex.
-_MARKS = (b"<f>", b"<f ", b"<f/>", b":f>", b":f ", b":f/>", b't="e"')
+_PREFIX = re.compile(rb'\s*(?:<\?xml[^>]*\?>\s*)?<(\w+):')  # a part written as <x:worksheet ...>
+
+
+def _may_flag(xml: bytes) -> bool:
+    """Whether a sheet part may hold a formula (`<f>`, `<x:f .../>`) or an
+    error value (`t="e"`): two plain substring searches, much faster than a
+    regular expression over a large sheet (`<f` also finds the odd
+    `<formula1>` of a validation: the parse that follows tells them apart)."""
+    prefix = _PREFIX.match(xml[:300])
+    return (b"<" + prefix.group(1) + b":f" if prefix else b"<f") in xml or b't="e"' in xml
 _REF = re.compile(r"([A-Z]+)(\d+)")
 
 
@@ -212,7 +221,7 @@ def _flagged_cells(data: bytes) -> dict[str, list[tuple[int, int, str]]]:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             for sheet, part in _sheet_parts(archive).items():
                 xml = archive.read(part)
-                if any(mark in xml for mark in _MARKS):
+                if _may_flag(xml):
                     found[sheet] = list(_scan(io.BytesIO(xml)))
     except (KeyError, StopIteration, ET.ParseError, zipfile.BadZipFile, OSError, ValueError):
         pass  # a workbook calamine could read but this look cannot: the values read stand

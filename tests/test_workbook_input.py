@@ -8,6 +8,7 @@ import csv
 import shutil
 import subprocess
 import sys
+import unicodedata
 from datetime import date, datetime
 from pathlib import Path
 
@@ -263,3 +264,44 @@ def test_a_csv_only_check_never_imports_the_workbook_reader():
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
 
+
+def test_a_csv_only_build_imports_only_the_download_writers(tmp_path):
+    """The reader is not imported; XlsxWriter and odfpy are, to write the
+    downloads."""
+    code = (f"import sys; from pathlib import Path; from pipeline.build import build; "
+            f"build(Path('data/raw'), Path({str(tmp_path / 'out')!r}), [2021], log=lambda line: None);"
+            "print(sorted(m for m in ('python_calamine', 'openpyxl', 'xlsxwriter', 'odf', 'pipeline.input_workbook')"
+            " if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['odf', 'xlsxwriter']"
+
+
+def test_text_is_trimmed_and_normalised_as_in_a_csv_file(data_copy, tmp_path):
+    """A code typed with a decomposed accent and padded with spaces is the
+    same code: the workbook builds the same figures."""
+    book = edition_as_workbook(data_copy)
+    themes = csv_rows(DATA / "2021", "temi")
+    title = themes[1][themes[0].index("titolo")]
+    decomposed = "  " + unicodedata.normalize("NFD", title.replace("e", "è", 1)) + " "
+    _edit(book, "temi", {_cell(themes, "titolo", 2): decomposed})
+    out = tmp_path / "out"
+    build(data_copy, out, [2021], log=lambda line: None)
+    cifre = (out / "2021/dati/cifre.json").read_text("utf-8")
+    assert unicodedata.normalize("NFC", decomposed.strip()) in cifre
+    assert unicodedata.normalize("NFD", decomposed.strip()) not in cifre
+
+
+def test_formulas_are_looked_for_in_parts_written_with_a_namespace_prefix():
+    """Some programs write `<x:worksheet>`, `<x:c>`, `<x:f>`: the look for
+    formulas without a value finds them there too."""
+    import io
+
+    from pipeline.input_workbook import _may_flag, _scan
+    ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    xml = (f'<?xml version="1.0"?><x:worksheet xmlns:x="{ns}"><x:sheetData><x:row r="3">'
+           '<x:c r="B3"><x:f>A3*2</x:f></x:c><x:c r="C3" t="str"><x:f>""</x:f><x:v></x:v></x:c>'
+           '</x:row></x:sheetData></x:worksheet>').encode()
+    assert _may_flag(xml)
+    assert [(row, col) for row, col, _ in _scan(io.BytesIO(xml))] == [(3, 1)]  # C3's saved value is ""
+    assert not _may_flag(xml.replace(b"<x:f>", b"<x:v>").replace(b"</x:f>", b"</x:v>"))
