@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import aggregate, charts, context, formatting, load, render, validate
-from .edition import Edition, Organisation, editions_in, load_edition, load_organisation
+from .edition import Edition, Organisation, edition_folders, load_edition, load_organisation
 from .errors import InputError, Problem, UsageError, display_path
 from .publish import check_target, clean_leftovers, locked, publish, publish_file
 from .schema import TABLES, WORKBOOK
@@ -176,7 +176,7 @@ def build(data_dir: Path = Path("data/raw"), out_dir: Path = Path("output"), yea
     `still_current` is asked, with the output folder locked, whether to
     publish at all (None is returned when it says no); `memo` keeps the
     editions' summaries from one call to the next."""
-    available = editions_in(data_dir)
+    available, ignored = edition_folders(data_dir)
     if years:
         missing = [y for y in years if y not in available]
         if missing:
@@ -207,7 +207,7 @@ def build(data_dir: Path = Path("data/raw"), out_dir: Path = Path("output"), yea
         except InputError as exc:
             problems += exc.problems
     if problems:
-        raise InputError(problems)
+        raise InputError(problems, ignored)
     built = []
     site = context.site(editions, set(years), out_dir)
     for year in years:
@@ -216,7 +216,7 @@ def build(data_dir: Path = Path("data/raw"), out_dir: Path = Path("output"), yea
             editions[year], ente, data_dir, log, site, pdf_variant,
             summaries[year], (editions[prev], summaries[prev]) if prev else None,
             True if pdf else _published_pdf(out_dir, editions[year])))
-    result = BuildResult()
+    result = BuildResult(warnings=list(ignored))
     with locked(out_dir):
         if still_current and not still_current():
             return None
@@ -234,12 +234,12 @@ def build(data_dir: Path = Path("data/raw"), out_dir: Path = Path("output"), yea
 def check(data_dir: Path = Path("data/raw"), years: list[int] | None = None) -> list[Problem]:
     """Validate only (no charts, no rendering). Raises InputError or
     UsageError; returns the warnings."""
-    available = editions_in(data_dir)
+    available, ignored = edition_folders(data_dir)
     years = years or available
     if not years or any(y not in available for y in years):
         raise UsageError(f"nessuna cartella di edizione da controllare in {display_path(data_dir)}")
     ente, problems = load_organisation(data_dir)
-    warnings: list[Problem] = []
+    warnings: list[Problem] = list(ignored)
     checked: dict[int, tuple[Edition, validate.Dataset, str]] = {}
     for year in sorted(_with_previous(available, years)):
         edition, found = load_edition(data_dir, year)
@@ -255,7 +255,7 @@ def check(data_dir: Path = Path("data/raw"), years: list[int] | None = None) -> 
         except InputError as exc:
             problems += exc.problems
     if problems:
-        raise InputError(problems)
+        raise InputError(problems, warnings)
     for year in years:  # meetings an edition now attributes to another facilitator than its predecessor did
         prev = _previous_year(available, year)
         if prev in checked:

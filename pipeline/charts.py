@@ -111,15 +111,27 @@ def inline(svg: str, prefix: str) -> str:
     one page never share one; hidden from assistive technology, since the
     page gives the chart's text alternative."""
     svg = re.sub(r"<\?xml[^>]*\?>\s*|<!DOCTYPE[^>]*>\s*|\s*<metadata>.*?</metadata>", "", svg, flags=re.S)
-    svg = re.sub(r'\bid="', f'id="{prefix}', svg)
-    svg = svg.replace("url(#", f"url(#{prefix}").replace('href="#', f'href="#{prefix}')
+
+    def prefixed(tag: str) -> str:
+        tag = re.sub(r'\bid="', f'id="{prefix}', tag)
+        return tag.replace("url(#", f"url(#{prefix}").replace('href="#', f'href="#{prefix}')
+    svg = _in_tags(svg, prefixed)  # text from the records (`id="x"` in a name) stays as written
     return svg.replace("<svg ", '<svg aria-hidden="true" focusable="false" ', 1)
+
+
+_MARKUP = re.compile(r"<!--.*?-->|<[^>]*>", re.S)
+
+
+def _in_tags(svg: str, edit) -> str:
+    """`svg` with `edit` applied to its tags only, never to text content
+    (where matplotlib escapes `<` and `>`, so a tag cannot start there)."""
+    return _MARKUP.sub(lambda m: m.group(0) if m.group(0).startswith("<!--") else edit(m.group(0)), svg)
 
 
 def _with_fallback(svg: str) -> str:
     """Name a sans-serif after the bundled font wherever the SVG sets it, so
     that the file read on its own never falls back to a serif."""
-    return svg.replace(f"font-family: '{FAMILY}'", f"font-family: '{FAMILY}', {FALLBACK}")
+    return _in_tags(svg, lambda tag: tag.replace(f"font-family: '{FAMILY}'", f"font-family: '{FAMILY}', {FALLBACK}"))
 
 
 def _svg(fig) -> str:

@@ -113,7 +113,18 @@ def problem_header(exc: InputError) -> str:
     return f"{what}: {n} {'problema' if n == 1 else 'problemi'}. Nessun file è stato modificato."
 
 
+def problem_footer(exc: InputError) -> str:
+    """The last line of a failed run, so that a log (and `make`, which adds
+    its own "Error 1" after it) ends with what the pipeline concluded."""
+    n = len(exc.problems)
+    return f"Da correggere: {n} {'problema elencato' if n == 1 else 'problemi elencati'} sopra (codice di uscita 1)."
+
+
 def main(argv: list[str] | None = None) -> int:
+    # Line by line even into a file or a pipe, so that a log that takes both
+    # streams (make report > log 2>&1) reads in the order of the screen.
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(line_buffering=True)
     args = _parser().parse_args(argv)
     start = time.perf_counter()
     try:
@@ -145,7 +156,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"errore: {exc}", file=sys.stderr)
         return 2
     except InputError as exc:
+        if exc.warnings:
+            _print_problems(exc.warnings, f"Avvisi ({len(exc.warnings)}):")
         _print_problems(exc.problems, problem_header(exc))
+        print(problem_footer(exc), file=sys.stderr)
         return 1
     except OSError as exc:  # inputs are read without raising: this is the output folder
         from .errors import os_output_problem

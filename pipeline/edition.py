@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from .errors import Problem, display_path, os_problem
+from .errors import Problem, display_path
+from .reading import MAX_TOML_BYTES, MAX_TOML_DEPTH, read_input
+from .schema import FIRST_YEAR, LAST_YEAR
 
 
 @dataclass(frozen=True)
@@ -83,26 +85,108 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
 
 
+
+
+def edition_folders(data_dir: Path) -> tuple[list[int], list[Problem]]:
+    """Years that have an edition folder under `data_dir`, oldest first, and
+    a warning for each other folder (ignored): an edition folder is named
+    by its year, four ASCII digits from FIRST_YEAR to LAST_YEAR."""
+    if not data_dir.is_dir():
+        return [], []
+    years, warnings = [], []
+    for path in sorted(data_dir.iterdir()):
+        if path.name.startswith(".") or not path.is_dir():
+            continue
+        name = path.name
+        if re.fullmatch(r"[0-9]{4}", name) and FIRST_YEAR <= int(name) <= LAST_YEAR:
+            years.append(int(name))
+            continue
+        if re.fullmatch(r"[0-9]{4}", name):
+            why = f"{name} non è un anno plausibile per un’edizione (dal {FIRST_YEAR} al {LAST_YEAR})"
+        elif re.fullmatch(r"\d+", name):
+            why = "il nome usa cifre che non sono 0-9; un’edizione si chiama con il suo anno, come 2021"
+        else:
+            why = "non è un’edizione: il nome di un’edizione è il suo anno in quattro cifre, come 2021"
+        warnings.append(Problem(display_path(path), 0, "", f"cartella ignorata: {why}"))
+    return years, warnings
+
+
 def editions_in(data_dir: Path) -> list[int]:
     """Years that have an edition folder under `data_dir`, oldest first."""
-    if not data_dir.is_dir():
-        return []
-    return sorted(int(p.name) for p in data_dir.iterdir()
-                  if p.is_dir() and re.fullmatch(r"\d{4}", p.name))
+    return edition_folders(data_dir)[0]
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _nesting_line(text: str) -> int:
+    """The line where lists and tables nest deeper than MAX_TOML_DEPTH, or
+    0. Brackets inside strings and comments do not count. Runs before the
+    parser, which recurses once per level (100,000 levels: RecursionError);
+    strings and comments are skipped with `str.find`, so the scan is linear."""
+    depth, line, i, n = 0, 1, 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\n":
+            line += 1
+        elif c == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        elif c in "\"'":
+            triple = text.startswith(c * 3, i)
+            if triple:
+                end = text.find(c * 3, i + 3)
+                end = n if end < 0 else end + 3
+            else:
+                end = i + 1
+                while end < n and text[end] not in (c, "\n"):
+                    end += 2 if c == '"' and text[end] == "\\" else 1
+                end += 1
+            line += text.count("\n", i, min(end, n))
+            i = end
+            continue
+        elif c in "[{":
+            depth += 1
+            if depth > MAX_TOML_DEPTH:
+                return line
+        elif c in "]}":
+            depth = max(depth - 1, 0)
+        i += 1
+    return 0
+
+
+def _control_characters(value, path: str = "") -> str | None:
+    """The key of the first string (or key) holding a control character."""
+    if isinstance(value, str):
+        return path if _CONTROL.search(value) else None
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, item in items:
+        name = f"{path}.{key}" if path and isinstance(key, str) else path or str(key)
+        if isinstance(key, str) and _CONTROL.search(key):
+            return name
+        found = _control_characters(item, name)
+        if found is not None:
+            return found
+    return None
 
 
 def _read_toml(path: Path) -> tuple[dict | None, str, list[Problem]]:
     shown = display_path(path)
+    data, problems = read_input(path, shown, MAX_TOML_BYTES)
+    if data is None:
+        return None, "", problems
     try:
-        with open(path, "rb") as handle:  # read-only: inputs are never written
-            text = handle.read().decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = exc.object.count(b"\n", 0, exc.start) + 1
         return None, "", [Problem(shown, line, "", "il file non è in UTF-8: salvarlo con codifica UTF-8")]
-    except OSError as exc:
-        return None, "", [Problem(shown, 0, "", os_problem(exc))]
+    deep = _nesting_line(text)
+    if deep:
+        return None, text, [Problem(shown, deep, "", "elenchi o tabelle annidati troppo in profondità: "
+                                    f"al massimo {MAX_TOML_DEPTH} livelli")]
     try:
-        return tomllib.loads(text), text, []
+        parsed = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         detail = re.sub(r"\s*\(at line \d+, column \d+\)|\s*\(at end of document\)", "", str(exc))
         for english, italian in _TOML_MESSAGES:
@@ -111,6 +195,17 @@ def _read_toml(path: Path) -> tuple[dict | None, str, list[Problem]]:
                 break
         return None, text, [Problem(shown, _line_from_message(str(exc)), "",
                                     f"sintassi TOML non valida ({detail})")]
+    except RecursionError:  # MAX_TOML_DEPTH stops this first; kept as a last guard
+        return None, text, [Problem(shown, 0, "", "elenchi o tabelle annidati troppo in profondità: "
+                                    f"al massimo {MAX_TOML_DEPTH} livelli")]
+    key = _control_characters(parsed)
+    if key is not None:
+        last = key.rsplit(".", 1)[-1]
+        shown_key = _CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", key)
+        return None, text, [Problem(shown, _key_line(text, last), "",
+                                    f"la chiave “{shown_key}” contiene caratteri di controllo (come \\u0000): "
+                                    "toglierli")]
+    return parsed, text, []
 
 
 _TOML_MESSAGES = (  # tomllib's messages, as an analyst should read them
@@ -174,6 +269,11 @@ def load_edition(data_dir: Path, anno: int) -> tuple[Edition | None, list[Proble
            for key, kind in (("anno", int), ("data_riferimento", date))}
     section = {key: _require(data, text, shown, key, kind, problems, "sezione")
                for key, kind in (("numero", str), ("titolo", str), ("parte", str), ("tabella", int))}
+    reference = got["data_riferimento"]
+    if reference is not None and not anno - 1 <= reference.year <= anno + 1:
+        problems.append(Problem(shown, _key_line(text, "data_riferimento"), "",
+                                f"la data di riferimento {reference.day:02d}/{reference.month:02d}/{reference.year:04d} non è plausibile "
+                                f"per l’edizione {anno}: deve cadere dal 01/01/{anno - 1} al 31/12/{anno + 1}"))
     if got["anno"] is not None and got["anno"] != anno:
         problems.append(Problem(shown, _key_line(text, "anno"), "",
                                 f"“anno” vale {got['anno']} ma la cartella è {anno}"))

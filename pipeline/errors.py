@@ -51,8 +51,9 @@ def sheet_place(path: str, sheet: str) -> SheetPlace:
 class InputError(Exception):
     """The inputs cannot be built into a report; `problems` says why."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], warnings: list[Problem] = ()):
         self.problems = sorted(set(problems))
+        self.warnings = sorted(set(warnings))  # found before the failure: shown with the problems
         super().__init__("\n".join(str(p) for p in self.problems))
 
 

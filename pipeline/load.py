@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .errors import Problem, display_path, os_problem
+from .errors import Problem, display_path
+from .reading import MAX_CELL, MAX_CELLS, MAX_COLUMNS, MAX_CSV_BYTES, MAX_LINES, read_input
 
 _STRAY_QUOTE = ("virgolette nel mezzo di un testo: racchiudere il testo tra virgolette "
                 "e raddoppiare quelle interne (\"\") oppure toglierle")
@@ -58,19 +59,41 @@ class RawTable:
 
 
 def read_bytes(path: Path, shown: str) -> tuple[bytes | None, list[Problem]]:
-    """The file's bytes, or a problem saying why they cannot be had."""
-    try:
-        with open(path, "rb") as handle:  # read-only: inputs are never written
-            return handle.read(), []
-    except OSError as exc:
-        return None, [Problem(shown, 0, "", os_problem(exc))]
+    """The file's bytes, or a problem saying why they cannot be had (not a
+    regular file, larger than MAX_CSV_BYTES, unreadable)."""
+    return read_input(path, shown, MAX_CSV_BYTES)
+
+
+def _number(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
+
+
+def _utf8_with_bad_bytes(data: bytes) -> bool:
+    """Whether a file that is not valid UTF-8 is nevertheless meant as
+    UTF-8 (a few bytes spoilt by a paste or an editor), not Windows-1252.
+
+    Decided on the whole file: a BOM says UTF-8; else, in Windows-1252
+    Italian text nearly every byte from 0xC2 to 0xF4 (À-ô: à è é ì ò) is
+    one accented letter that is not valid UTF-8, while in UTF-8 such a byte
+    starts a valid character. So the file is UTF-8 when the bytes that
+    start valid characters are at least as many as the invalid ones."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return True
+    arr = np.frombuffer(data, dtype=np.uint8)
+    leads = int(np.count_nonzero((arr >= 0xC2) & (arr <= 0xF4)))
+    if not leads:
+        return False
+    invalid = data.decode("utf-8", "replace").count("\ufffd") - data.count("\ufffd".encode())
+    return leads - invalid >= invalid
 
 
 def decode(data: bytes, shown: str) -> tuple[str | None, str, list[Problem]]:
-    """Text of a CSV file: UTF-8 (BOM or not) first, else Windows-1252.
+    """Text of a CSV file: UTF-8 (BOM or not), else Windows-1252, decided
+    for the whole file.
 
-    Returns (text, encoding, problems). A file that is neither, or that holds
-    binary data, is a problem: guessing would put mojibake in the report.
+    Returns (text, encoding, problems). A file that is neither, UTF-8 with
+    some invalid bytes, or binary data, is a problem: guessing would put
+    mojibake in the report.
     """
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return None, "", [Problem(shown, 0, "", "il file è in UTF-16: salvarlo da Excel come "
@@ -80,7 +103,13 @@ def decode(data: bytes, shown: str) -> tuple[str | None, str, list[Problem]]:
                                   "serve un CSV salvato da Excel o da un editor di testo")]
     try:
         text, encoding = data.decode("utf-8-sig"), "utf-8"
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as bad:
+        if _utf8_with_bad_bytes(data):
+            line = data.count(b"\n", 0, bad.start) + 1
+            return None, "", [Problem(shown, line, "", f"il file è in UTF-8 ma questa riga contiene un byte non "
+                                      f"valido (0x{data[bad.start]:02X}): forse un testo incollato da un’altra "
+                                      "codifica; correggere la riga, oppure salvare di nuovo il file come "
+                                      "“CSV UTF-8”")]
         try:
             text, encoding = data.decode("cp1252"), "windows-1252"
         except UnicodeDecodeError as exc:
@@ -94,49 +123,124 @@ def decode(data: bytes, shown: str) -> tuple[str | None, str, list[Problem]]:
     return text, encoding, []
 
 
+_CHUNK = 1 << 20  # bytes (or positions) per numpy step: bounds the temporaries
+
+
+def _count(arr: np.ndarray, byte: int) -> int:
+    """How many times `byte` occurs in `arr` (no temporary of the file's size)."""
+    return sum(int(np.count_nonzero(arr[i: i + _CHUNK] == byte)) for i in range(0, len(arr), _CHUNK))
+
+
+def _positions(arr: np.ndarray, byte: int) -> np.ndarray:
+    """Offsets of `byte` in `arr`, as int32 (files are under 2 GB), found a
+    chunk at a time so that no int64 array of the file's size is made."""
+    found = np.empty(_count(arr, byte), dtype=np.int32)
+    filled = 0
+    for i in range(0, len(arr), _CHUNK):
+        part = np.flatnonzero(arr[i: i + _CHUNK] == byte)
+        found[filled: filled + len(part)] = part + i
+        filled += len(part)
+    return found
+
+
+def _stray_quote(arr: np.ndarray, quotes: np.ndarray, delimiter: str) -> int:
+    """Index in `quotes` of the first quote in the middle of a word (neither
+    after nor before a delimiter, a line end or another quote), or -1."""
+    bounds = np.array([10, 34, ord(delimiter)], dtype=np.uint8)
+    last = len(arr) - 1
+    for i in range(0, len(quotes), _CHUNK):
+        chunk = quotes[i: i + _CHUNK]
+        before = np.where(chunk > 0, arr[np.maximum(chunk - 1, 0)], 10)
+        after = np.where(chunk < last, arr[np.minimum(chunk + 1, last)], 10)
+        stray = ~np.isin(before, bounds) & ~np.isin(after, bounds)
+        if stray.any():
+            return i + int(np.argmax(stray))
+    return -1
+
+
+def _outside_quotes(quotes: np.ndarray, positions: np.ndarray) -> np.ndarray:
+    """Mask of `positions` preceded by an even number of quotes (outside
+    any quoted cell), a chunk at a time."""
+    mask = np.empty(len(positions), dtype=bool)
+    for i in range(0, len(positions), _CHUNK):
+        mask[i: i + _CHUNK] = (np.searchsorted(quotes, positions[i: i + _CHUNK]) & 1) == 0
+    return mask
+
+
 def _record_layout(raw: bytes, delimiter: str):
     """Where each CSV record starts and how many fields it has.
 
     Works on the bytes with numpy: a newline ends a record when an even
     number of quote characters precedes it (a doubled quote inside a quoted
     cell counts twice, so parity still holds). Returns (start lines, field
-    counts, open_quote_line) where open_quote_line is the line of a quote
-    that is never closed, minus the line of a quote in the middle of a
-    word, or 0.
+    counts, open_quote_line, oversize) where open_quote_line is the line of
+    a quote that is never closed, minus the line of a quote in the middle
+    of a word, or 0; oversize is (line, characters) of the first cell longer
+    than MAX_CELL characters, or None. Positions are int32 and found in
+    chunks: memory stays a few bytes per delimiter, whatever the shape.
     """
     arr = np.frombuffer(raw, dtype=np.uint8)
-    newlines = np.flatnonzero(arr == 10)
-    quotes = np.flatnonzero(arr == 34)
+    newlines = _positions(arr, 10)
+    quotes = _positions(arr, 34)
     # A quote in the middle of a word (`Le "reti" nella`) neither opens nor
     # closes a cell: the parity rule below would misread the file, so it
     # is reported instead (Excel always writes `"Le ""reti"" nella"`).
+    stray = _stray_quote(arr, quotes, delimiter) if len(quotes) else -1
+    if stray >= 0:
+        return None, None, -int(np.searchsorted(newlines, quotes[stray]) + 1), None
     if len(quotes):
-        bounds = np.array([10, 34, ord(delimiter)], dtype=np.uint8)
-        before = np.where(quotes > 0, arr[np.maximum(quotes - 1, 0)], 10)
-        after = np.where(quotes < len(arr) - 1, arr[np.minimum(quotes + 1, len(arr) - 1)], 10)
-        stray = ~np.isin(before, bounds) & ~np.isin(after, bounds)
-        if stray.any():
-            return None, None, -int(np.searchsorted(newlines, quotes[np.argmax(stray)]) + 1)
-    if len(quotes):
-        ends = newlines[np.searchsorted(quotes, newlines) % 2 == 0]
+        ends = newlines[_outside_quotes(quotes, newlines)]
         end_index = np.searchsorted(newlines, ends)  # which physical line each record ends on
     else:  # no quoted cell: every newline ends a record
         ends, end_index = newlines, np.arange(len(newlines))
     starts = np.concatenate(([1], end_index + 2))
     if len(quotes) % 2:
         last_start = int(starts[np.searchsorted(ends, quotes[-1])])
-        return None, None, last_start
+        return None, None, last_start, None
     # A trailing newline ends the last record; it does not start a new one.
     if len(arr) and arr[-1] == 10:
         starts = starts[:-1]
-    delims = np.flatnonzero(arr == ord(delimiter))
+    delims = _positions(arr, ord(delimiter))
     if len(quotes):
-        delims = delims[np.searchsorted(quotes, delims) % 2 == 0]
+        delims = delims[_outside_quotes(quotes, delims)]
     # Delimiters before each record's end, differenced: the cells of each
     # record (a lookup per record, not per delimiter).
     bounds = ends[: len(starts)] if len(ends) >= len(starts) else np.append(ends, len(arr))
     fields = np.diff(np.searchsorted(delims, bounds), prepend=0) + 1
-    return starts, fields, 0
+    return starts, fields, 0, _oversize_cell(raw, newlines, delims, bounds)
+
+
+def _oversize_cell(raw: bytes, newlines: np.ndarray, delims: np.ndarray, ends: np.ndarray):
+    """(line, characters) of the first cell longer than MAX_CELL characters,
+    or None.
+
+    A cell lies between two boundaries (delimiters, record ends). Gaps
+    between consecutive delimiters bound the cells from above, so only a
+    gap wider than MAX_CELL bytes (at most one per MAX_CELL bytes of file)
+    is split at the record ends inside it; only a span still wider is
+    decoded, to count its characters (an accented letter is two bytes)."""
+    size = len(raw)
+    lows = np.concatenate([np.flatnonzero(np.diff(delims[i: i + _CHUNK + 1]) - 1 > MAX_CELL) + i
+                           for i in range(0, max(len(delims) - 1, 0), _CHUNK)] or [np.zeros(0, dtype=np.int64)])
+    intervals = [(-1, int(delims[0]) if len(delims) else size)]
+    intervals += [(int(delims[i]), int(delims[i + 1])) for i in lows]
+    if len(delims):
+        intervals.append((int(delims[-1]), size))
+    for low, high in intervals:
+        if high - low - 1 <= MAX_CELL:
+            continue
+        inner = ends[np.searchsorted(ends, low, side="right"): np.searchsorted(ends, high)]
+        cuts = np.concatenate(([low], inner, [high]))
+        for i in np.flatnonzero(np.diff(cuts) - 1 > MAX_CELL):
+            start, stop = int(cuts[i]) + 1, int(cuts[i + 1])
+            cell = raw[start:stop]
+            if len(cell) > 4 * MAX_CELL + 2:  # more characters than the limit whatever they are
+                chars = len(cell.decode("utf-8", "replace"))
+            else:
+                chars = len(cell.decode("utf-8", "replace").strip().strip('"').replace('""', '"'))
+            if chars > MAX_CELL:
+                return int(np.searchsorted(newlines, start)) + 1, chars
+    return None
 
 
 def _stray_quote_line(text: str, delimiter: str) -> int:
@@ -149,9 +253,10 @@ def _stray_quote_line(text: str, delimiter: str) -> int:
     return 0
 
 
-def _strip_categories(column: pd.Series) -> pd.Series:
-    """Trim the spaces around every value of a categorical column, working
-    on its (few) categories rather than on every row."""
+def _clean_categories(column: pd.Series, trim: bool, nfc: bool) -> pd.Series:
+    """Trim the spaces around every value of a categorical column and bring
+    it to Unicode NFC (a code typed as "e" + combining accent is the same
+    code as "è"), working on its (few) categories rather than on every row."""
     cats = column.cat.categories
     if not pd.api.types.is_string_dtype(cats.dtype):
         # The parser infers numbers when a whole column (header included)
@@ -159,22 +264,29 @@ def _strip_categories(column: pd.Series) -> pd.Series:
         # cells are compared with "" below, so text is what is needed.
         cats = cats.astype(str)
         column = column.cat.rename_categories(cats)
-    stripped = cats.str.strip()
-    if stripped.equals(cats):
+    cleaned = cats.str.strip() if trim else cats
+    if nfc:
+        cleaned = cleaned.str.normalize("NFC")
+    if cleaned.equals(cats):
         return column
-    inverse, uniques = pd.factorize(stripped)
+    inverse, uniques = pd.factorize(cleaned)
     codes = column.cat.codes.to_numpy()
     new_codes = np.where(codes >= 0, inverse[np.maximum(codes, 0)], -1)
     return pd.Series(pd.Categorical.from_codes(new_codes, categories=uniques),
                      index=column.index, name=column.name)
 
 
-def _as_trimmed_categories(column: pd.Series, trim: bool = True) -> pd.Series:
-    """A parsed column as categorical strings, trimmed when `trim`."""
+def _as_trimmed_categories(column: pd.Series, trim: bool = True, nfc: bool = False) -> pd.Series:
+    """A parsed column as categorical strings, trimmed when `trim`, in NFC
+    when `nfc` (only needed when the file has non-ASCII bytes)."""
     if isinstance(column.dtype, pd.CategoricalDtype):
-        return _strip_categories(column) if trim else column
+        return _clean_categories(column, trim, nfc)
     values = column.astype(object)
-    codes, uniques = pd.factorize(values.str.strip() if trim else values)
+    if trim:
+        values = values.str.strip()
+    if nfc:
+        values = values.str.normalize("NFC")
+    codes, uniques = pd.factorize(values)
     return pd.Series(pd.Categorical.from_codes(codes, categories=uniques), index=column.index, name=column.name)
 
 
@@ -229,18 +341,32 @@ def parse(name: str, path: Path, data: bytes, shown: str, distinct: frozenset[st
     (codes, titles): a hint for speed, not a check."""
     digest = hashlib.sha256(data).hexdigest()
     empty = RawTable(name, path, shown, pd.DataFrame(), np.zeros(0, dtype=np.int64), digest)
-    text, _, problems = decode(data, shown)
+    text, encoding, problems = decode(data, shown)
     if text is None:
         empty.problems = problems
         return empty
+    # The parser reads UTF-8 bytes with "\n" line ends: the file's own bytes
+    # when they already are (no copy), else re-encoded.
+    same_bytes = encoding == "utf-8" and b"\r" not in data and not data.startswith(b"\xef\xbb\xbf")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip(" \t\n;,"):
         empty.problems = [Problem(shown, 0, "", "il file è vuoto: manca anche la riga di intestazione")]
         return empty
     header_line = _first_line(text)
     delimiter = _sniff_delimiter(header_line)
-    raw = text.encode("utf-8")
-    starts, fields, open_quote = _record_layout(raw, delimiter)
+    raw = data if same_bytes else text.encode("utf-8")
+    # Lines and cells are counted before anything is indexed: memory and
+    # time below are a few bytes and a few nanoseconds per cell.
+    arr = np.frombuffer(raw, dtype=np.uint8)
+    lines = _count(arr, 10) + (len(raw) > 0 and raw[-1:] != b"\n")
+    if lines > MAX_LINES:
+        empty.problems = [Problem(shown, 0, "", f"il file ha {_number(lines)} righe: al massimo {_number(MAX_LINES)}")]
+        return empty
+    cells = lines + _count(arr, ord(delimiter))
+    if cells > MAX_CELLS:
+        empty.problems = [Problem(shown, 0, "", f"il file ha {_number(cells)} celle: al massimo {_number(MAX_CELLS)}")]
+        return empty
+    starts, fields, open_quote, oversize = _record_layout(raw, delimiter)
     if open_quote < 0:
         empty.problems = [Problem(shown, -open_quote, "", _STRAY_QUOTE)]
         return empty
@@ -251,6 +377,18 @@ def parse(name: str, path: Path, data: bytes, shown: str, distinct: frozenset[st
                                   "da questa riga in poi il file non si può leggere")]
         return empty
     width = int(fields.max())
+    # Shapes are bounded before the parser runs: a record of a million cells
+    # or a cell of fifty million characters would cost minutes and gigabytes
+    # there, and later in the charts.
+    if width > MAX_COLUMNS:
+        first = int(np.argmax(fields > MAX_COLUMNS))
+        empty.problems = [Problem(shown, int(starts[first]), "", f"la riga ha {_number(int(fields[first]))} celle: "
+                                  f"al massimo {_number(MAX_COLUMNS)} (controllare i separatori)")]
+        return empty
+    if oversize:
+        empty.problems = [Problem(shown, oversize[0], "", f"una cella ha {_number(oversize[1])} caratteri: "
+                                  f"al massimo {_number(MAX_CELL)}")]
+        return empty
     # Columns of (nearly) distinct values are read as plain strings and made
     # categorical by hashing: the parser's own categories would be sorted and
     # merged chunk by chunk, the slowest step on a million-row file.
@@ -271,7 +409,7 @@ def parse(name: str, path: Path, data: bytes, shown: str, distinct: frozenset[st
         empty.problems = [Problem(shown, _stray_quote_line(text, delimiter), "", _STRAY_QUOTE)]
         return empty
     padded = _has_padding(raw, delimiter)
-    frame = frame.apply(_as_trimmed_categories, trim=padded)
+    frame = frame.apply(_as_trimmed_categories, trim=padded, nfc=not raw.isascii())
     blank = np.ones(len(frame), dtype=bool)
     for col in frame.columns:
         blank &= (frame[col] == "").to_numpy()

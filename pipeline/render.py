@@ -116,8 +116,27 @@ def pdf(ctx: Context, variant: str | None = "pdf/ua-1") -> bytes:
     return document.write_pdf(finisher=scope_headers, **options)
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_text(value: str) -> str:
+    """A text cell a spreadsheet will not run as a formula (OWASP, “CSV
+    injection”): one starting with = + - @, a tab or a carriage return gets
+    a leading apostrophe. Only for text: numbers are written as numbers."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
 def _csv(frame: pd.DataFrame) -> bytes:
-    """UTF-8 with a BOM: without it Excel reads the accents wrong."""
+    """UTF-8 with a BOM: without it Excel reads the accents wrong. Text
+    cells (labels, headers, text columns) are neutralised with
+    `spreadsheet_text`; numeric columns are written as they are."""
+    def safe(values):
+        return [spreadsheet_text(v) if isinstance(v, str) else v for v in values]
+    frame = frame.copy()
+    frame.index = pd.Index(safe(frame.index), name=spreadsheet_text(str(frame.index.name or "")) or None)
+    frame.columns = safe(frame.columns)
+    for column in frame.columns[frame.dtypes.eq(object)]:
+        frame[column] = safe(frame[column])
     return frame.to_csv(lineterminator="\n").encode("utf-8-sig")
 
 

@@ -9,6 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 AREAS = ("Nord", "Centro", "Sud e Isole", "Multiregionale")
+
+# The plausible window of an edition's years and dates: Con i Bambini's fund,
+# and so any of its calls and meetings, starts in 2016; dates run to the end
+# of the year after the reference date (see validate.date_window).
+FIRST_YEAR = 2016
+LAST_YEAR = 2099
 MODES = ("online", "in presenza", "mista")
 
 # ISTAT macro-areas: Nord = Nord-ovest + Nord-est; Sud e Isole = Sud + Isole.
@@ -80,7 +86,7 @@ TABLES = (
     Table("bandi", (
         Column("bando", "code", unique=True, note="per esempio PI2016"),
         Column("nome", "text", note="per esempio Prima Infanzia"),
-        Column("anno", "int", minimum=1900, note="in tabella il bando si chiama “nome anno”: Prima Infanzia 2016"),
+        Column("anno", "int", minimum=FIRST_YEAR, note="in tabella il bando si chiama “nome anno”: Prima Infanzia 2016"),
     ), "i bandi, nell’ordine in cui compaiono in tabella"),
     Table("temi", (
         Column("tema", "code", unique=True, note="per esempio COVID19"),

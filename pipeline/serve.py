@@ -77,9 +77,10 @@ def bind(port: int | None) -> _Server:
 def problem_lines(exc: BaseException) -> list[str]:
     """A failed build as the command line reports it: a header, then one
     line per problem (or the traceback of an unexpected error)."""
-    from .cli import problem_header
+    from .cli import problem_footer, problem_header
     if isinstance(exc, InputError):
-        return [problem_header(exc)] + [f"  {p}" for p in exc.problems]
+        warnings = [f"Avvisi ({len(exc.warnings)}):"] + [f"  {p}" for p in exc.warnings] if exc.warnings else []
+        return warnings + [problem_header(exc)] + [f"  {p}" for p in exc.problems] + [problem_footer(exc)]
     if isinstance(exc, UsageError):
         return [f"errore: {exc}"]
     return ["Errore interno del programma (non dei dati):"] + \

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
+import calendar
 from datetime import date
 
 import numpy as np
@@ -19,13 +20,27 @@ import pandas as pd
 
 from .errors import InputError, Problem, quote_value
 from .load import RawTable
-from .schema import AREAS, REFERENCES, REGION_AREA, TABLE_BY_NAME, TABLES, Column
+from .schema import AREAS, FIRST_YEAR, LAST_YEAR, REFERENCES, REGION_AREA, TABLE_BY_NAME, TABLES, Column
 
 MAX_PER_CHECK = 100  # messages for one check of one column; the rest are counted
-_INT = re.compile(r"^[+-]?\d{1,15}$")  # 15 digits: no overflow, far beyond any count
-_THOUSANDS = re.compile(r"^\d{1,3}([.’']\d{3})+$")
-_ISO = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
-_DMY = re.compile(r"^\d{1,2}/\d{1,2}/\d{4}$")
+# Only ASCII digits are numbers (`\d` would take "٣٠٠" or "１２").
+_INT = re.compile(r"^[+-]?[0-9]{1,15}$")  # 15 digits: no overflow, far beyond any count
+_THOUSANDS = re.compile(r"^[0-9]{1,3}([.’'][0-9]{3})+$")
+_ISO = re.compile(r"^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})$")
+_DMY = re.compile(r"^([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})$")
+MONTHS = ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre",
+          "ottobre", "novembre", "dicembre")
+
+
+def date_window(reference: date | None) -> tuple[date, date]:
+    """The dates an edition may hold: from the first year of the fund to the
+    end of the year after the reference date (docs/dati.md)."""
+    last = reference.year + 1 if reference else LAST_YEAR
+    return date(FIRST_YEAR, 1, 1), date(last, 12, 31)
+
+
+def _dmy(day: date) -> str:
+    return f"{day.day:02d}/{day.month:02d}/{day.year}"
 
 
 @dataclass
@@ -62,9 +77,10 @@ def suggestion(value: str, known) -> str:
 class _Checker:
     """Collects problems while typing one file's columns."""
 
-    def __init__(self, table: RawTable, problems: list[Problem]):
+    def __init__(self, table: RawTable, problems: list[Problem], window: tuple[date, date] | None = None):
         self.table = table
         self.problems = problems
+        self.window = window or date_window(None)
 
     def report(self, column: str, mask: np.ndarray, word) -> None:
         """A problem for each row in `mask`; `word(value)` says what is wrong."""
@@ -100,7 +116,7 @@ class _Checker:
         empty = (cats == "")[codes]
         if spec.required:
             self.report(spec.name, empty, lambda v: "valore mancante")
-        typed, bad, word = _typer(spec)(cats)
+        typed, bad, word = _typer(spec, self.window)(cats)
         self.report(spec.name, bad[codes] & ~empty, word)
         if spec.unique:
             dup = raw.duplicated(keep="first").to_numpy() & ~empty
@@ -111,9 +127,10 @@ class _Checker:
         return pd.Series(typed.take(codes), name=spec.name)
 
 
-def _typer(spec: Column):
+def _typer(spec: Column, window: tuple[date, date]):
     """For a column spec, a function from the distinct raw values to
-    (typed values, bad mask, wording of a bad value)."""
+    (typed values, bad mask, wording of a bad value); dates must lie in
+    `window`."""
     if spec.kind in ("code", "text"):
         def typer(cats):
             return pd.Index(cats.where(cats != "", None), dtype=object), np.zeros(len(cats), bool), None
@@ -136,9 +153,10 @@ def _typer(spec: Column):
             dmy = pd.to_datetime(cats.where(cats.str.match(_DMY.pattern), None), format="%d/%m/%Y",
                                  errors="coerce")
             values = pd.DatetimeIndex(iso.where(~iso.isna(), dmy))
+            outside = np.asarray((values < pd.Timestamp(window[0])) | (values > pd.Timestamp(window[1])))
+            values = values.where(~outside)
             bad = np.asarray(values.isna()) & np.asarray(cats != "")
-            return values, bad, lambda v: (f"{quote_value(v)} non è una data valida "
-                                           "(scrivere 31/12/2021 oppure 2021-12-31)")
+            return values, bad, lambda v: _date_problem(v, window)
         return typer
     if spec.kind == "choice":
         canon = {c.casefold(): c for c in spec.choices}
@@ -161,43 +179,90 @@ def _typer(spec: Column):
     raise ValueError(f"unknown column kind {spec.kind!r}")  # a bug in schema.py
 
 
+def _date_problem(value: str, window: tuple[date, date]) -> str:
+    """Why a cell is not an acceptable date, in words that show the fix:
+    the day the month does not have, a day and month swapped, a date
+    outside the window."""
+    generic = f"{quote_value(value)} non è una data valida (scrivere 31/12/2021 oppure 2021-12-31)"
+    if found := _DMY.match(value):
+        day, month, year = (int(g) for g in found.groups())
+        swap = f"{month:02d}/{day:02d}/{year}"
+    elif found := _ISO.match(value):
+        year, month, day = (int(g) for g in found.groups())
+        swap = f"{year}-{day:02d}-{month:02d}"
+    else:
+        return generic
+    if not 1 <= year <= 9999:
+        return generic
+    if month > 12 and 1 <= day <= 12 and 1 <= month <= calendar.monthrange(year, day)[1]:
+        return f"{quote_value(value)} non è una data valida: non c’è un mese {month}; forse {swap}?"
+    if not 1 <= month <= 12:
+        return f"{quote_value(value)} non è una data valida: i mesi vanno da 1 a 12"
+    days = calendar.monthrange(year, month)[1]
+    if not 1 <= day <= days:
+        why = (f"il {year} non è bisestile: febbraio ha 28 giorni" if month == 2 and day == 29 else
+               f"{MONTHS[month - 1]} ha {days} giorni")
+        return f"{quote_value(value)} non è una data valida: {why}"
+    if not window[0] <= date(year, month, day) <= window[1]:
+        return (f"{quote_value(value)} è fuori dal periodo ammesso, dal {_dmy(window[0])} al {_dmy(window[1])}: "
+                "controllare l’anno")
+    return generic
+
+
 def _int_problem(value: str, spec: Column) -> str:
     if _INT.match(value):
         return f"{quote_value(value)} è troppo piccolo (minimo {spec.minimum})"
     if _THOUSANDS.match(value):
         return (f"{quote_value(value)} non è un numero intero: scrivere "
                 f"{re.sub(r'[^0-9]', '', value)}, senza separatore delle migliaia")
-    if re.fullmatch(r"[+-]?\d{16,}", value):
+    if re.fullmatch(r"[+-]?\d+", value) and not re.fullmatch(r"[+-]?[0-9]+", value):
+        return f"{quote_value(value)} non è un numero intero: scrivere le cifre 0-9"
+    if re.fullmatch(r"[+-]?[0-9]{16,}", value):
         return f"{quote_value(value)} è un numero troppo grande"
     return f"{quote_value(value)} non è un numero intero"
 
 
-def _header_problems(table: RawTable, spec, problems: list[Problem]) -> bool:
-    """Required columns missing from the header: one message per column,
-    with a close header name as suggestion, or a single message when none
-    of the columns was recognised. True when some column is missing."""
+def _header_problems(table: RawTable, spec, problems: list[Problem]) -> set[str] | None:
+    """Columns missing from the header: one message per column, naming the
+    header that looks like it renamed, or a single message when none of the
+    columns was recognised (then None). Returns the missing names."""
     found = [c for c in table.frame.columns]
     needed = [c.name for c in spec.columns if c.in_header]
     missing = [name for name in needed if name not in found]
     if not missing:
-        return False
+        return set()
     expected = ", ".join(needed)
     if len(missing) == len(needed):
         shown = ", ".join(f'"{c}"' for c in found[:8]) or "nessuna"
         problems.append(Problem(table.shown, table.header_line, "",
                                 f"intestazione non riconosciuta: servono le colonne {expected} "
                                 f"separate da “,” o “;” (trovate: {shown})"))
-        return True
+        return None
     others = [c for c in found if c not in {col.name for col in spec.columns}]
     for name in missing:
-        problems.append(Problem(table.shown, table.header_line, name,
-                                "colonna mancante nell’intestazione" + suggestion(name, others)))
-    return True
+        renamed = _renamed(name, others)
+        hint = (f": la colonna \"{renamed}\" va rinominata in \"{name}\"" if renamed else
+                f" (si chiama \"{name}\")")
+        problems.append(Problem(table.shown, table.header_line, name, "colonna mancante nell’intestazione" + hint))
+    return set(missing)
 
 
-def _typed_tables(tables: dict[str, RawTable], problems: list[Problem]) -> dict[str, pd.DataFrame]:
+def _renamed(name: str, others: list[str]) -> str | None:
+    """The header among `others` that is most likely `name` renamed by hand
+    ("data incontro", "n. partecipanti", "partecipnti"), or None."""
+    for other in others:
+        if name in re.split(r"[^a-z0-9]+", other):
+            return other
+    close = difflib.get_close_matches(name, others, n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+def _typed_tables(tables: dict[str, RawTable], problems: list[Problem],
+                  window: tuple[date, date]) -> dict[str, pd.DataFrame]:
     """Each file's columns typed per schema; files that could not be read
-    (their problems are already in `tables`) give None."""
+    (their problems are already in `tables`) give None. A file with some
+    columns missing still has the others checked (a renamed header does
+    not hide the other problems): its frame lacks the missing columns."""
     typed: dict[str, pd.DataFrame] = {}
     for spec in TABLES:
         table = tables[spec.name]
@@ -207,7 +272,8 @@ def _typed_tables(tables: dict[str, RawTable], problems: list[Problem]) -> dict[
                 problems.append(Problem(table.shown, table.header_line, "", "intestazione vuota"))
             typed[spec.name] = None
             continue
-        if _header_problems(table, spec, problems):
+        missing = _header_problems(table, spec, problems)
+        if missing is None:
             typed[spec.name] = None
             continue
         if not len(table.frame):
@@ -215,8 +281,8 @@ def _typed_tables(tables: dict[str, RawTable], problems: list[Problem]) -> dict[
                                     "il file contiene solo l’intestazione: nessuna riga di dati"))
             typed[spec.name] = None
             continue
-        checker = _Checker(table, problems)
-        columns = {c.name: checker.column(c) for c in spec.columns}
+        checker = _Checker(table, problems, window)
+        columns = {c.name: checker.column(c) for c in spec.columns if c.name not in missing}
         frame = pd.DataFrame(columns)
         frame["_riga"] = table.lines
         typed[spec.name] = frame
@@ -227,7 +293,7 @@ def _check_references(typed, tables, problems: list[Problem]) -> None:
     """Codes that must exist in another file."""
     for ref in REFERENCES:
         frame, target = typed[ref.table], typed[ref.target]
-        if frame is None or target is None:
+        if not _has(frame, ref.column) or not _has(target, _key(ref.target)):
             continue
         if not len(target):
             continue  # an empty file is reported as such; every code would be "missing"
@@ -239,6 +305,12 @@ def _check_references(typed, tables, problems: list[Problem]) -> None:
             lambda v, t=ref.target, k=tuple(known): f"{quote_value(v)} non esiste in {t}.csv" + suggestion(v, k))
 
 
+def _has(frame: pd.DataFrame | None, *columns: str) -> bool:
+    """Whether a typed frame exists with all these columns (a column missing
+    from the header is reported already; checks that need it are skipped)."""
+    return frame is not None and all(c in frame.columns for c in columns)
+
+
 def _key(name: str) -> str:
     """The code column of a table: its first, unique column."""
     return TABLE_BY_NAME[name].columns[0].name
@@ -248,14 +320,14 @@ def _check_projects(typed, tables, problems: list[Problem]) -> None:
     """A project's group has the project's call, and its region lies in the
     group's macro-area."""
     progetti, gruppi = typed["progetti"], typed["gruppi"]
-    if progetti is None or gruppi is None:
+    if not _has(progetti, "gruppo", "bando", "regione") or not _has(gruppi, "gruppo", "bando", "area"):
         return
     gruppi = gruppi.dropna(subset=["gruppo"]).drop_duplicates("gruppo")  # repeats are reported already
     joined = progetti.merge(gruppi[["gruppo", "bando", "area"]], on="gruppo", how="left",
                             suffixes=("", "_gruppo"))
     checker = _Checker(tables["progetti"], problems)
     sound = np.ones(len(joined), bool) if checker.table.shifted is None else ~checker.table.shifted
-    if typed["bandi"] is not None:  # an unknown call is reported once, as such
+    if _has(typed["bandi"], "bando"):  # an unknown call is reported once, as such
         sound &= joined["bando"].isin(set(typed["bandi"]["bando"].dropna())).to_numpy()
     wrong_call = sound & (joined["bando_gruppo"].notna() & joined["bando"].notna()
                   & (joined["bando"] != joined["bando_gruppo"])).to_numpy()
@@ -276,6 +348,50 @@ def _check_projects(typed, tables, problems: list[Problem]) -> None:
         problems.append(Problem(checker.table.shown, int(joined["_riga"].iloc[i]), "regione",
                                 f"{quote_value(r)} ({REGION_AREA[r]}) non è nell’area del gruppo "
                                 f"{quote_value(g)} ({group_area[g]})"))
+
+
+def _spaced(text: pd.Series) -> pd.Series:
+    """Text as a page shows it: runs of spaces read as one."""
+    return text.astype(object).str.split().str.join(" ")
+
+
+def published_label(nome: pd.Series, anno: pd.Series) -> pd.Series:
+    """A call as the Tab, the charts and cifre.json name it: `nome anno`."""
+    return _spaced(nome) + " " + anno.astype(str)
+
+
+def _check_published_names(typed, tables, problems: list[Problem], window: tuple[date, date]) -> None:
+    """Names that key the published figures must be told apart in the form
+    they are published (NFC, spaces collapsed): two calls that read the same
+    in the Tab, or two themes with the same title, would be summed into one
+    entry of cifre.json. A call's year must lie in the date window."""
+    bandi, temi = typed["bandi"], typed["temi"]
+    if _has(bandi, "nome", "anno"):
+        known = bandi["nome"].notna() & bandi["anno"].notna()
+        label = published_label(bandi["nome"], bandi["anno"]).where(known)
+        _report_repeats(tables["bandi"], problems, "nome", label,
+                        lambda v, line: f"il bando si legge {quote_value(v)} come quello della riga {line}: "
+                                        "nome e anno devono distinguere i bandi nella tabella")
+        late = (bandi["anno"].fillna(0) > window[1].year).to_numpy(bool)
+        _Checker(tables["bandi"], problems).report(
+            "anno", late, lambda v: f"{quote_value(v)} è fuori dal periodo ammesso, dal {window[0].year} "
+                                    f"al {window[1].year}")
+    if _has(temi, "titolo"):
+        _report_repeats(tables["temi"], problems, "titolo", _spaced(temi["titolo"]).where(temi["titolo"].notna()),
+                        lambda v, line: f"titolo {quote_value(v)} ripetuto (compare già alla riga {line}): "
+                                        "i temi devono avere titoli diversi")
+
+
+def _report_repeats(table: RawTable, problems: list[Problem], column: str, keys: pd.Series, word) -> None:
+    """Each repeat of a key after its first row, naming that row's line."""
+    keys = keys.reset_index(drop=True)
+    repeated = (keys.duplicated(keep="first") & keys.notna()).to_numpy()
+    if table.shifted is not None:
+        repeated &= ~table.shifted
+    lines = pd.Series(table.lines)
+    first = lines.groupby(keys.to_numpy()).first()
+    for i in np.flatnonzero(repeated)[:MAX_PER_CHECK]:
+        problems.append(Problem(table.shown, int(table.lines[i]), column, word(keys[i], int(first[keys[i]]))))
 
 
 def _warnings(typed, tables, reference: date) -> list[Problem]:
@@ -338,13 +454,15 @@ def validate(tables: dict[str, RawTable], reference: date | None) -> Dataset:
     or return the typed Dataset (with warnings; none when `reference` is
     None, which is when edizione.toml could not be read)."""
     problems: list[Problem] = []
-    typed = _typed_tables(tables, problems)
+    window = date_window(reference)
+    typed = _typed_tables(tables, problems, window)
     _check_references(typed, tables, problems)
     _check_projects(typed, tables, problems)
+    _check_published_names(typed, tables, problems, window)
     if problems:
         raise InputError(problems)
     bandi = typed["bandi"]
-    bandi["etichetta"] = bandi["nome"] + " " + bandi["anno"].astype(str)
+    bandi["etichetta"] = published_label(bandi["nome"], bandi["anno"])
     progetti = typed["progetti"]
     progetti["area"] = progetti["gruppo"].map(dict(zip(typed["gruppi"]["gruppo"], typed["gruppi"]["area"])))
     gruppi = typed["gruppi"]

@@ -85,7 +85,7 @@ CASES = [
     ("colonna-obbligatoria-mancante", write("temi.csv", "tema,titolo\nCOVID19,a\nRETI,b\nPATTI,c\n"),
      [("temi.csv", 1, "ciclo", "colonna mancante nell’intestazione")]),
     ("colonna-scritta-male", replace("incontri.csv", "partecipanti", "partecipant"),
-     [("incontri.csv", 1, "partecipanti", "colonna mancante", 'forse "partecipant"?')]),
+     [("incontri.csv", 1, "partecipanti", "colonna mancante", 'la colonna "partecipant" va rinominata in "partecipanti"')]),
     ("colonna-ripetuta", write("temi.csv", "tema,titolo,ciclo,Titolo\nCOVID19,a,1,x\nRETI,b,2,y\nPATTI,c,,z\n"),
      [("temi.csv", 1, "titolo", "colonna ripetuta nell’intestazione")]),
     ("separatore-tabulazione", write("temi.csv", "tema\ttitolo\tciclo\nCOVID19\ta\t1\n"),

@@ -125,8 +125,8 @@ def test_problems_name_the_sheet_the_row_and_the_column(data_copy):
     _edit(book, "progetti", {_cell(projects, "regione", 40): "Lombadia"})
     found = problems_of(data_copy)
     shown = _shown(book)
-    assert f'{shown}, foglio incontri, riga 12, colonna "data": "31/02/2021" non è una data valida ' \
-           "(scrivere 31/12/2021 oppure 2021-12-31)" in found
+    assert f'{shown}, foglio incontri, riga 12, colonna "data": "31/02/2021" non è una data valida: ' \
+           "febbraio ha 28 giorni" in found
     assert any(p.startswith(f'{shown}, foglio incontri, riga 5, colonna "modalita": "on line" non è un valore ammesso')
                for p in found)
     assert any(p.startswith(f'{shown}, foglio progetti, riga 40, colonna "regione": "Lombadia"')
