@@ -31,6 +31,7 @@ import pandas as pd
 
 from .errors import Problem, display_path, sheet_place
 from .load import RawTable, header_name, read_bytes
+from .reading import MAX_CELL
 from .schema import TABLE_BY_NAME, TABLES, WORKBOOK
 
 MAX_CELLS = 20_000_000  # cells of one sheet's used area (a 1,000,000-meeting sheet has 7,000,000)
@@ -130,6 +131,14 @@ def _sheet_table(name: str, path: Path, shown: str, digest: str, book, sheet: st
     if any(len(r) != width for r in rows):  # calamine's rows are all as wide as the used area
         rows = [list(r) + [""] * (width - len(r)) for r in rows]
     columns = [_categorical(values) for values in zip(*rows)]
+    for col, column in enumerate(columns):  # the CSV reader's cell limit, checked per distinct value
+        lengths = column.categories.str.len().to_numpy() if len(column.categories) else np.zeros(0, int)
+        if len(lengths) and lengths.max() > MAX_CELL:
+            row = int(np.flatnonzero(lengths[column.codes] > MAX_CELL)[0]) + 1
+            chars = int(lengths[column.codes[row - 1]])
+            table.problems = [Problem(place, row, "", f"la cella {_cell_name(row, col)} ha "
+                                      f"{chars:,} caratteri: al massimo {MAX_CELL:,}".replace(",", "."))]
+            return table
     blank = np.ones(len(rows), dtype=bool)
     for column in columns:
         blank &= (column.categories == "")[column.codes]

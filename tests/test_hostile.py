@@ -101,3 +101,20 @@ def test_cell_length_is_counted_in_characters(length, letter, quoted, newline_in
     assert bool(over) == (length > MAX_CELL), (length, letter, table.problems)
     if over:
         assert over[0].line == row + 1
+
+
+def test_workbook_cells_have_the_csv_limit_and_a_fifo_workbook_does_not_hang(data_copy):
+    """dati.xlsx is read through the same bounded reader and cell limit."""
+    from openpyxl import load_workbook
+
+    from .test_workbook_input import edition_as_workbook, problems_of
+    book = edition_as_workbook(data_copy)
+    workbook = load_workbook(book)
+    workbook["bandi"]["B2"] = "x" * (MAX_CELL + 1)
+    workbook.save(book)
+    assert any('foglio bandi, riga 2: la cella B2 ha 1.001 caratteri: al massimo 1.000' in p
+               for p in problems_of(data_copy)), problems_of(data_copy)
+    book.unlink()
+    os.mkfifo(book)
+    outcome = run_limited(["check", "--anno", "2021", "--data", str(data_copy)], timeout=60)
+    assert outcome.status == 1 and "dati.xlsx" in outcome.err and "pipe (FIFO)" in outcome.err, outcome.err
