@@ -15,13 +15,13 @@ message and the note can quote the largest cost.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
-import resource
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,31 +53,49 @@ class Outcome:
     wall: float
 
 
+# A small launcher sets the limit, forks the command and reports the
+# command's own CPU time and peak memory (wait4). Measured from here, a
+# child forked from this large test process would count its pages too.
+_LAUNCH = """
+import json, os, resource, signal, sys
+limit, report = int(sys.argv[1]), sys.argv[2]
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.executable, [sys.executable, *sys.argv[3:]])
+_, status, usage = os.wait4(pid, 0)
+with open(report, "w") as handle:
+    json.dump([usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024], handle)
+if os.WIFSIGNALED(status):
+    os.kill(os.getpid(), os.WTERMSIG(status))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_limited(argv: list[str], memory: int = MEMORY_LIMIT, timeout: float = TIMEOUT) -> Outcome:
     """Run `python -m pipeline <argv>` with limits; a hang is a failure
     (the child is killed), never a stuck test run. CPU time and peak
-    memory are the child's own, from wait4."""
-    def limit():
-        resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    memory are the command's own."""
     env = {**os.environ, "PIPELINE_CACHE": "", "OPENBLAS_NUM_THREADS": "1"}
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        start = time.perf_counter()
-        child = subprocess.Popen([sys.executable, "-m", "pipeline", *argv], cwd=ROOT, stdout=out, stderr=err,
-                                 stdin=subprocess.DEVNULL, preexec_fn=limit, env=env)
-        timer = threading.Timer(timeout, child.kill)
-        timer.start()
-        _, status, usage = os.wait4(child.pid, 0)
-        timer.cancel()
-        wall = time.perf_counter() - start
-        child.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
-        out.seek(0)
-        err.seek(0)
-        outcome = Outcome(child.returncode, out.read().decode("utf-8", "replace"),
-                          err.read().decode("utf-8", "replace"), usage.ru_utime + usage.ru_stime,
-                          usage.ru_maxrss / 1024, wall)
-    if wall >= timeout:
-        raise AssertionError(f"{argv}: no answer within {timeout} s (hang)")
-    return outcome
+    with tempfile.TemporaryDirectory() as tmp:
+        report = Path(tmp) / "uso.json"
+        with open(Path(tmp) / "out", "w+b") as out, open(Path(tmp) / "err", "w+b") as err:
+            start = time.perf_counter()
+            child = subprocess.Popen([sys.executable, "-c", _LAUNCH, str(memory), str(report), "-m", "pipeline",
+                                      *argv], cwd=ROOT, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env,
+                                     start_new_session=True)
+            try:
+                child.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(child.pid, signal.SIGKILL)
+                child.wait()
+                raise AssertionError(f"{argv}: no answer within {timeout} s (hang)") from None
+            wall = time.perf_counter() - start
+            out.seek(0)
+            err.seek(0)
+            cpu, peak = json.loads(report.read_text()) if report.exists() else (float("nan"), float("nan"))
+            return Outcome(child.returncode, out.read().decode("utf-8", "replace"),
+                           err.read().decode("utf-8", "replace"), cpu, peak, wall)
 
 
 def snapshot(folder: Path, skip: tuple[str, ...] = ()) -> dict[str, tuple]:
