@@ -30,12 +30,10 @@ import numpy as np
 import pandas as pd
 
 from .errors import Problem, display_path, sheet_place
-from .load import RawTable, header_name, read_bytes
-from .reading import MAX_CELL
+from .load import RawTable, header_name
+from .reading import MAX_CELL, MAX_CELLS, MAX_WORKBOOK_BYTES, MAX_WORKBOOK_UNPACKED, megabytes, read_input
 from .schema import TABLE_BY_NAME, TABLES, WORKBOOK
 
-MAX_CELLS = 20_000_000  # cells of one sheet's used area (a 1,000,000-meeting sheet has 7,000,000)
-MAX_UNPACKED = 1 << 30  # bytes of the workbook's parts once unzipped
 
 # Excel writes error values in English in the file; an Italian Excel shows them so.
 ERRORS_IT = {"#N/A": "#N/D", "#VALUE!": "#VALORE!", "#REF!": "#RIF!", "#NAME?": "#NOME?",
@@ -53,7 +51,7 @@ def read_tables(folder: Path) -> dict[str, RawTable]:
             shown, 0, "", f"nella cartella ci sono sia {WORKBOOK} sia {', '.join(beside)}: la procedura legge "
             f"i dati da uno solo dei due. Se i dati aggiornati sono in {WORKBOOK}, spostare altrove i file CSV; "
             f"se sono nei CSV, spostare altrove {WORKBOOK}"))
-    data, problems = read_bytes(path, shown)
+    data, problems = read_input(path, shown, MAX_WORKBOOK_BYTES)
     if data is None:
         return _failed(path, shown, "", *problems)
     digest = hashlib.sha256(data).hexdigest()
@@ -98,9 +96,10 @@ def _open(data: bytes, shown: str):
                              "salvarla da Excel, senza password, come “Cartella di lavoro di Excel (*.xlsx)”")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if sum(i.file_size for i in archive.infolist()) > MAX_UNPACKED:
-                return None, Problem(shown, 0, "", f"la cartella di lavoro è troppo grande (oltre "
-                                     f"{MAX_UNPACKED >> 20} MB una volta decompressa)")
+            unpacked = sum(i.file_size for i in archive.infolist())
+            if unpacked > MAX_WORKBOOK_UNPACKED:
+                return None, Problem(shown, 0, "", f"la cartella di lavoro decompressa è troppo grande "
+                                     f"({megabytes(unpacked)}): al massimo {megabytes(MAX_WORKBOOK_UNPACKED)}")
     except (zipfile.BadZipFile, ValueError, OSError):
         return None, Problem(shown, 0, "", not_xlsx)
     from python_calamine import CalamineWorkbook
@@ -120,8 +119,8 @@ def _sheet_table(name: str, path: Path, shown: str, digest: str, book, sheet: st
         end = cells.end  # (row, column) of the last used cell, 0-based; None for an empty sheet
         if end is not None and (end[0] + 1) * (end[1] + 1) > MAX_CELLS:
             table.problems = [Problem(place, 0, "", f"il foglio è troppo grande: l’ultima cella usata è "
-                                      f"{_cell_name(end[0] + 1, end[1])}; cancellare le righe e le colonne "
-                                      "vuote in fondo al foglio")]
+                                      f"{_cell_name(end[0] + 1, end[1])}: più di {_number(MAX_CELLS)} celle; "
+                                      "cancellare le righe e le colonne in più in fondo al foglio")]
             return table
         rows = cells.to_python(skip_empty_area=False) if end is not None else []
     except Exception:  # as in _open: a damaged sheet is reported, never a traceback
@@ -131,14 +130,6 @@ def _sheet_table(name: str, path: Path, shown: str, digest: str, book, sheet: st
     if any(len(r) != width for r in rows):  # calamine's rows are all as wide as the used area
         rows = [list(r) + [""] * (width - len(r)) for r in rows]
     columns = [_categorical(values) for values in zip(*rows)]
-    for col, column in enumerate(columns):  # the CSV reader's cell limit, checked per distinct value
-        lengths = column.categories.str.len().to_numpy() if len(column.categories) else np.zeros(0, int)
-        if len(lengths) and lengths.max() > MAX_CELL:
-            row = int(np.flatnonzero(lengths[column.codes] > MAX_CELL)[0]) + 1
-            chars = int(lengths[column.codes[row - 1]])
-            table.problems = [Problem(place, row, "", f"la cella {_cell_name(row, col)} ha "
-                                      f"{chars:,} caratteri: al massimo {MAX_CELL:,}".replace(",", "."))]
-            return table
     blank = np.ones(len(rows), dtype=bool)
     for column in columns:
         blank &= (column.categories == "")[column.codes]
@@ -147,6 +138,14 @@ def _sheet_table(name: str, path: Path, shown: str, digest: str, book, sheet: st
         table.problems = [Problem(place, 0, "", "il foglio è vuoto: manca anche la riga di intestazione")]
         return table
     head, body = int(filled[0]), filled[1:]
+    for col, column in enumerate(columns):
+        lengths = column.categories.str.len()
+        if (lengths > MAX_CELL).any():  # as a CSV cell: no text so long reaches the checks and the charts
+            row = int(np.flatnonzero((lengths > MAX_CELL)[column.codes])[0])
+            table.problems = [Problem(place, row + 1, "", f"la cella {_cell_name(row + 1, col)} ha "
+                                      f"{_number(int(lengths[column.codes[row]]))} caratteri: al massimo "
+                                      f"{_number(MAX_CELL)}")]
+            return table
     table.header_line = head + 1
     table.lines = (body + 1).astype(np.int64)
     header = [header_name(str(column.categories[column.codes[head]])) for column in columns]
@@ -191,6 +190,10 @@ def _text(value) -> str:
     if isinstance(value, (time, timedelta)):
         return str(value)
     return "" if value is None else str(value)
+
+
+def _number(n: int) -> str:
+    return f"{n:,}".replace(",", ".")
 
 
 def _cell_name(row: int, column: int) -> str:

@@ -57,6 +57,12 @@ class RawTable:
     def rows(self) -> int:
         return len(self.frame)
 
+    @property
+    def where(self) -> str:
+        """How a message about another table names this one: `in bandi.csv`,
+        or `nel foglio bandi` for a workbook's sheet."""
+        return f"nel foglio {self.sheet}" if self.sheet else f"in {self.path.name}"
+
 
 def read_bytes(path: Path, shown: str) -> tuple[bytes | None, list[Problem]]:
     """The file's bytes, or a problem saying why they cannot be had (not a

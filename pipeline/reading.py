@@ -21,6 +21,8 @@ from .errors import Problem, os_problem
 
 MAX_CSV_BYTES = 100_000_000  # a 1,000,000-meeting incontri.csv is about 52 MB
 MAX_TOML_BYTES = 1_000_000  # edizione.toml holds a few pages of prose at most
+MAX_WORKBOOK_BYTES = 100_000_000  # dati.xlsx (zipped: a 100,000-meeting workbook is about 3 MB)
+MAX_WORKBOOK_UNPACKED = 1_000_000_000  # the same workbook's parts once unzipped
 MAX_LINES = 2_000_000  # lines of one CSV file (twice the largest edition measured)
 MAX_CELLS = 20_000_000  # cells of one CSV file, counted as delimiters plus lines
 MAX_COLUMNS = 200  # cells in one CSV record (the widest file needs 7; Excel pads a few more)

@@ -172,7 +172,7 @@ def workbook(ctx: Context) -> Workbook:
 
     if c["confronto"]:
         prev = c["confronto"]["anno_precedente"]
-        rows = tuple((label, v["precedente"], v["attuale"], v["variazione"],
+        rows = tuple((label.capitalize(), v["precedente"], v["attuale"], v["variazione"],
                       NOT_APPLICABLE if v["variazione_percentuale"] is None else v["variazione_percentuale"])
                      for label, v in c["confronto"].items() if label != "anno_precedente")
         tables.append(Table(
@@ -230,6 +230,13 @@ def _is_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
+def _numeric(table: Table) -> list[bool]:
+    """Which columns hold numbers (their headers are aligned with them, on
+    the right); the [z] shorthand counts as a number's place."""
+    return [bool(table.rows) and all(_is_number(r[i]) or r[i] == NOT_APPLICABLE for r in table.rows)
+            for i in range(len(table.header))]
+
+
 def _width(texts) -> float:
     """A column width (in characters) that fits its longest entry, within reason."""
     return min(max((len(str(t)) for t in texts), default=8) + 2, 80)
@@ -277,6 +284,7 @@ def xlsx(book: Workbook) -> bytes:
     heading = wb.add_format({"bold": True, "font_size": 12})
     text = wb.add_format({"text_wrap": True, "valign": "top"})
     header = wb.add_format({"bold": True, "text_wrap": True, "valign": "top"})
+    header_right = wb.add_format({"bold": True, "text_wrap": True, "valign": "top", "align": "right"})
     whole = wb.add_format({"num_format": "#,##0"})
     decimal = wb.add_format({"num_format": "#,##0.0"})
     link = wb.add_format({"font_color": "#0B57A4", "underline": 1})
@@ -303,7 +311,8 @@ def xlsx(book: Workbook) -> bytes:
         bottom = top + len(table.rows)
         sheet.add_table(top, 0, bottom, len(table.header) - 1, {
             "name": table.name, "style": None, "autofilter": False,
-            "columns": [{"header": h, "header_format": header} for h in table.header]})
+            "columns": [{"header": h, "header_format": header_right if numeric else header}
+                        for h, numeric in zip(table.header, _numeric(table))]})
         widths = _widths(table)
         for r, values in enumerate(table.rows, start=top + 1):
             for col, value in enumerate(values):
@@ -329,7 +338,7 @@ def ods(book: Workbook) -> bytes:
     from odf.element import Element
     from odf.number import Number, NumberStyle
     from odf.opendocument import OpenDocumentSpreadsheet
-    from odf.style import Style, TableCellProperties, TableColumnProperties, TextProperties
+    from odf.style import ParagraphProperties, Style, TableCellProperties, TableColumnProperties, TextProperties
     from odf.table import Table as OdsTable
     from odf.table import TableCell, TableColumn, TableHeaderRows, TableRow
     from odf.text import A, P
@@ -347,15 +356,18 @@ def ods(book: Workbook) -> bytes:
     doc.meta.addElement(meta.CreationDate(text=stamp))
     doc.meta.addElement(dc.Date(text=stamp))
 
-    def cell_style(name: str, wrap: bool = True, **text) -> Style:
+    def cell_style(name: str, wrap: bool = True, right: bool = False, **text) -> Style:
         style = Style(name=name, family="table-cell")
         style.addElement(TextProperties(**text))
+        if right:
+            style.addElement(ParagraphProperties(textalign="end"))
         style.addElement(TableCellProperties(wrapoption="wrap" if wrap else "no-wrap", verticalalign="top"))
         doc.automaticstyles.addElement(style)
         return style
     title = cell_style("titolo", wrap=False, fontweight="bold", fontsize="15pt")  # spills over, as in Excel
     line = cell_style("riga", wrap=False)  # the text between title and table spills over too
     heading = cell_style("intestazione", fontweight="bold")
+    heading_right = cell_style("intestazione-numeri", right=True, fontweight="bold")
     plain = cell_style("testo")
     grouped = NumberStyle(name="intero")  # 1.708, as "#,##0" in the xlsx
     grouped.addElement(Number(decimalplaces="0", grouping="true", minintegerdigits="1"))
@@ -414,7 +426,8 @@ def ods(book: Workbook) -> bytes:
         for text in table.lines:
             add_row(sheet, [text_cell(text, line)])
         header_rows = TableHeaderRows()  # the header row, marked as such
-        add_row(header_rows, [text_cell(h, heading) for h in table.header])
+        add_row(header_rows, [text_cell(h, heading_right if numeric else heading)
+                              for h, numeric in zip(table.header, _numeric(table))])
         sheet.addElement(header_rows)
         for values in table.rows:
             add_row(sheet, [number_cell(v) if _is_number(v) else

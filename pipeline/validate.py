@@ -236,7 +236,8 @@ def _header_problems(table: RawTable, spec, problems: list[Problem]) -> set[str]
         shown = ", ".join(f'"{c}"' for c in found[:8]) or "nessuna"
         problems.append(Problem(table.shown, table.header_line, "",
                                 f"intestazione non riconosciuta: servono le colonne {expected} "
-                                f"separate da “,” o “;” (trovate: {shown})"))
+                                + ("nella riga 1 del foglio" if table.sheet else "separate da “,” o “;”")
+                                + f" (trovate: {shown})"))
         return None
     others = [c for c in found if c not in {col.name for col in spec.columns}]
     for name in missing:
@@ -278,7 +279,8 @@ def _typed_tables(tables: dict[str, RawTable], problems: list[Problem],
             continue
         if not len(table.frame):
             problems.append(Problem(table.shown, table.header_line, "",
-                                    "il file contiene solo l’intestazione: nessuna riga di dati"))
+                                    f"{'il foglio' if table.sheet else 'il file'} contiene solo l’intestazione: "
+                                    "nessuna riga di dati"))
             typed[spec.name] = None
             continue
         checker = _Checker(table, problems, window)
@@ -302,7 +304,8 @@ def _check_references(typed, tables, problems: list[Problem]) -> None:
         missing = (~values.isin(set(known)) & values.notna()).to_numpy()
         _Checker(tables[ref.table], problems).report(
             ref.column, missing,
-            lambda v, t=ref.target, k=tuple(known): f"{quote_value(v)} non esiste in {t}.csv" + suggestion(v, k))
+            lambda v, t=tables[ref.target].where, k=tuple(known): f"{quote_value(v)} non esiste {t}"
+            + suggestion(v, k))
 
 
 def _has(frame: pd.DataFrame | None, *columns: str) -> bool:

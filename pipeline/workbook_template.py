@@ -33,7 +33,6 @@ from .schema import REFERENCES, REGION_AREA, TABLES, WORKBOOK, Column, Table
 LAST_ROW = 20_000  # rows that carry the lists and checks (Excel counts from 1)
 INSTRUCTIONS = "Istruzioni"
 LISTS = "elenchi"
-FIRST_DATE = date(2000, 1, 1)
 
 
 @dataclass
@@ -243,11 +242,12 @@ def _validation(spec: Table, column: Column, col: int, references, anno: int) ->
     if _list_key(column):
         return {"validate": "list", "source": f"=elenco_{column.name}", **prompt,
                 "error_title": "Valore non ammesso", "error_message": "Scegliere un valore dell’elenco."}
-    if column.kind == "date":
-        return {"validate": "date", "criteria": "between", "minimum": datetime.combine(FIRST_DATE, datetime.min.time()),
-                "maximum": datetime(anno + 1, 12, 31), **prompt,
+    if column.kind == "date":  # the window the checks allow, for an edition dated within its year
+        first, last = validate.date_window(date(anno, 12, 31))
+        return {"validate": "date", "criteria": "between", "minimum": datetime.combine(first, datetime.min.time()),
+                "maximum": datetime.combine(last, datetime.min.time()), **prompt,
                 "error_title": "Data non valida",
-                "error_message": f"Scrivere una data tra il {FIRST_DATE:%d/%m/%Y} e il 31/12/{anno + 1}, "
+                "error_message": f"Scrivere una data tra il {first:%d/%m/%Y} e il {last:%d/%m/%Y}, "
                                  "per esempio 15/03/2024."}
     if column.kind == "int":
         return {"validate": "integer", "criteria": ">=", "value": column.minimum or 0, **prompt,

@@ -92,7 +92,7 @@ def test_every_sheet_holds_exactly_the_figures_of_cifre_json(built, year, kind):
         prev = cifre["confronto"]["anno_precedente"]
         assert list(frame.columns) == ["Indicatore", f"Bilancio sociale {prev}", f"Bilancio sociale {year}",
                                        "Variazione", "Variazione in per cento"]
-        assert {r[0]: {"precedente": int(r[1]), "attuale": int(r[2]), "variazione": int(r[3]),
+        assert {r[0][0].lower() + r[0][1:]: {"precedente": int(r[1]), "attuale": int(r[2]), "variazione": int(r[3]),
                        "variazione_percentuale": None if r[4] == "[z]" else r[4]}
                 for r in frame.itertuples(index=False)} == {
             k: v for k, v in cifre["confronto"].items() if k != "anno_precedente"}
@@ -259,7 +259,7 @@ def test_a_change_from_zero_is_marked_not_applicable_and_explained():
     cifre["confronto"]["facilitatori"]["variazione_percentuale"] = None
     book = spreadsheets.workbook(dataclasses.replace(ctx, cifre=cifre))
     table = next(t for t in book.tables if t.sheet == "Confronto")
-    row = next(r for r in table.rows if r[0] == "facilitatori")
+    row = next(r for r in table.rows if r[0] == "Facilitatori")
     assert row[-1] == "[z]"
     notes = next(t for t in book.tables if t.sheet == "Note")
     marker = re.search(r"\[(nota \d+)\]$", table.title).group(1)

@@ -305,3 +305,37 @@ def test_formulas_are_looked_for_in_parts_written_with_a_namespace_prefix():
     assert _may_flag(xml)
     assert [(row, col) for row, col, _ in _scan(io.BytesIO(xml))] == [(3, 1)]  # C3's saved value is ""
     assert not _may_flag(xml.replace(b"<x:f>", b"<x:v>").replace(b"</x:f>", b"</x:v>"))
+
+
+def test_messages_name_sheets_not_files(data_copy):
+    """A code missing from another sheet, a sheet with the header only, a
+    header not recognised: worded for a workbook."""
+    book_path = edition_as_workbook(data_copy)
+    projects = csv_rows(DATA / "2021", "progetti")
+    _edit(book_path, "progetti", {_cell(projects, "bando", 3): "PI2061"})
+    shown = _shown(book_path)
+    assert problems_of(data_copy) == [f'{shown}, foglio progetti, riga 3, colonna "bando": "PI2061" non esiste '
+                                      'nel foglio bandi: forse "PI2016"?']
+    book = load_workbook(book_path)
+    book["temi"].delete_rows(2, book["temi"].max_row)
+    book["bandi"]["A1"], book["bandi"]["B1"], book["bandi"]["C1"] = "codice", "descrizione", "anno bando"
+    book.save(book_path)
+    found = problems_of(data_copy)
+    assert f"{shown}, foglio temi, riga 1: il foglio contiene solo l’intestazione: nessuna riga di dati" in found
+    assert any(p.startswith(f"{shown}, foglio bandi, riga 1: intestazione non riconosciuta: servono le colonne "
+                            "bando, nome, anno nella riga 1 del foglio") for p in found), found
+
+
+def test_limits_hold_for_workbooks_too(data_copy, monkeypatch):
+    """A cell longer than the contract's limit, a workbook that unpacks to
+    too much: each one problem, as for a CSV file."""
+    from pipeline import input_workbook
+    from pipeline.reading import MAX_CELL
+    book = edition_as_workbook(data_copy)
+    themes = csv_rows(DATA / "2021", "temi")
+    _edit(book, "temi", {_cell(themes, "titolo", 3): "x" * (MAX_CELL + 1)})
+    found = problems_of(data_copy)
+    assert found == [f"{_shown(book)}, foglio temi, riga 3: la cella B3 ha 1.001 caratteri: al massimo 1.000"]
+    monkeypatch.setattr(input_workbook, "MAX_WORKBOOK_UNPACKED", 1000)
+    found = problems_of(data_copy)
+    assert len(found) == 1 and "dati.xlsx: la cartella di lavoro decompressa è troppo grande" in found[0]
