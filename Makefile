@@ -38,8 +38,9 @@ test: $(VENV)/.stamp-test system-libs browser ## esegue tutti i test (anche nel 
 screenshots: report $(VENV)/.stamp-test browser ## rigenera le immagini in docs/ (pagine a 390 e 1280 px, ogni pagina dei PDF; anche un'edizione di prova con 40 bandi)
 	@$(PY) scripts/screenshots.py --out output --docs docs --stress
 
-bench: $(VENV)/.stamp-runtime system-libs ## misura i tempi (mediane) e scrive bench/risultati.md
+bench: $(VENV)/.stamp-runtime system-libs ## misura i tempi (mediane): bench/risultati.md e bench/risultati-anteprima.md
 	@$(PY) bench/benchmark.py
+	@$(PY) bench/anteprima.py
 
 clean: ## cancella output/, la cache .cache/ e l'ambiente .venv/
 	rm -rf output $(VENV) .cache *.egg-info .pytest_cache .hypothesis

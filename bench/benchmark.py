@@ -1,30 +1,42 @@
-"""Benchmark of the build, in CPU seconds of whole processes (median of N).
+"""Benchmark of the build: CPU seconds of whole processes, cold, medians.
 
-Measures, each in fresh subprocesses so that imports are paid as a user pays
-them:
-  imports   python -c "import pandas, matplotlib, weasyprint, jinja2"
-  2021      python -m pipeline build --anno 2021, charts drawn (no cache)
-            and charts from the cache (PIPELINE_CACHE)
-  tutte     python -m pipeline build            (every sample edition)
-  1M        python -m pipeline build on a synthetic edition with 1,000,000
-            meetings (the 2021 sample with its meetings file grown), also
-            reporting peak memory (max RSS)
-and writes the medians and ratios to bench/risultati.md.
+Every measure runs in fresh subprocesses, so that imports are paid as a user
+pays them, and cold: an output folder that does not exist yet and an empty
+chart cache. For each child the bench reads its own resource usage
+(os.wait4): CPU time (user + system), peak memory (max RSS), and, for
+builds, the CPU time of each stage (carica, controlla, aggrega, grafici,
+contesto, pdf, html), the rest being interpreter start, imports outside the
+stages and publishing.
 
-Usage: python bench/benchmark.py [--runs 5] [--skip-large]
+Measures:
+  import      python -c "import pandas, matplotlib.pyplot, weasyprint, jinja2"
+              (the floor: what any build of this stack pays)
+  --help      python -m pipeline --help
+  check 2021  python -m pipeline check --anno 2021
+  2021        python -m pipeline build --anno 2021
+  tutte       python -m pipeline build (every sample edition)
+  2021 x 1M   the 2021 sample with 1,000,000 meetings (16 groups, 3 calls)
+  grande      the large shape: 40 calls, 5,000 groups, 100,000 projects,
+              1,000,000 meetings over six years, 4 themes (tests/shapes.py)
+  scala       the large shape with 10,000, 100,000 and 1,000,000 meetings
+and writes the tables to bench/risultati.md.
+
+Usage: python bench/benchmark.py [--runs 5] [--large-runs 3] [--skip-large]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -32,30 +44,95 @@ import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data" / "raw"
+sys.path.insert(0, str(ROOT))
+from tests.shapes import Shape, write_edition  # noqa: E402
+
+STAGES = ("carica", "controlla", "aggrega", "grafici", "contesto", "pdf", "html")
+
+# The large shape of issue 12: a cumulative edition after several years.
+LARGE = Shape(anno=2023, bandi=40, gruppi=5000, progetti=100_000, senza_gruppo=5000, incontri=1_000_000,
+              anni=6, temi_ciclo=3, temi_extra=1, modalita=("online", "in presenza", "mista"),
+              facilitatori=50, completi="alcuni", seed=12)
+SCALE = (10_000, 100_000, 1_000_000)
+
+# `python -m pipeline ...` (the same entry point, `cli.run`) with the CPU
+# time of each build stage written to $BENCH_STAGES at exit (the build's own
+# clock reports wall time only).
+STAGE_RUNNER = r"""
+import atexit, json, os, sys, time
+import pipeline.build as build
+spent = {}
+timed = build._Clock.stage
+def stage(self, name, fn, *args, **kwargs):
+    start = time.process_time()
+    try:
+        return timed(self, name, fn, *args, **kwargs)
+    finally:
+        spent[name] = spent.get(name, 0.0) + time.process_time() - start
+build._Clock.stage = stage
+def write():
+    with open(os.environ["BENCH_STAGES"], "w") as handle:
+        json.dump(spent, handle)
+atexit.register(write)
+from pipeline.cli import run
+run()
+"""
 
 
-def run(args: list[str], cwd: Path = ROOT, env: dict | None = None) -> tuple[float, float, int]:
-    """(cpu seconds, wall seconds, max RSS in MiB) of one child process."""
-    import time
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+@dataclass
+class Run:
+    cpu: float  # user + system seconds of the child
+    wall: float
+    rss: int  # MiB, the child's peak
+    stages: dict[str, float]
+
+
+# Starts one child and prints its resource usage. Peak memory (ru_maxrss)
+# counts the image a child was forked from until it execs, so children are
+# forked from this small process, never from the bench (numpy, pandas).
+LAUNCHER = r"""
+import json, os, subprocess, sys, time
+args, err = json.loads(sys.argv[1]), sys.argv[2]
+with open(err, "wb") as handle:
     start = time.perf_counter()
-    proc = subprocess.run(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                          env={**os.environ, **(env or {})})
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} failed:\n{proc.stderr}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return cpu, wall, after.ru_maxrss // 1024
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=handle)
+    _, status, usage = os.wait4(proc.pid, 0)
+print(json.dumps([os.waitstatus_to_exitcode(status), usage.ru_utime + usage.ru_stime,
+                  time.perf_counter() - start, usage.ru_maxrss]))
+"""
 
 
-def median_of(args, runs, cwd=ROOT, env=None):
-    results = [run(args, cwd, env) for _ in range(runs)]
-    return (statistics.median(r[0] for r in results), statistics.median(r[1] for r in results),
-            max(r[2] for r in results))
+def run(args: list[str], env: dict | None = None) -> Run:
+    """One child process and its own resource usage (not its siblings')."""
+    with tempfile.TemporaryDirectory() as tmp:
+        stages_file = Path(tmp) / "stadi.json"
+        err_path = Path(tmp) / "stderr"
+        launched = subprocess.run([sys.executable, "-S", "-c", LAUNCHER, json.dumps(args), str(err_path)],
+                                  cwd=ROOT, capture_output=True, text=True, check=True,
+                                  env={**os.environ, "BENCH_STAGES": str(stages_file), **(env or {})})
+        status, cpu, wall, rss = json.loads(launched.stdout)
+        if status != 0:
+            raise SystemExit(f"{' '.join(args)} failed:\n{err_path.read_text()}")
+        stages = json.loads(stages_file.read_text()) if stages_file.exists() else {}
+    return Run(cpu, wall, rss // 1024, stages)
 
 
-def large_edition(target: Path, meetings: int) -> Path:
+def median_of(args: list[str], runs: int, cold: bool = True) -> Run:
+    """Medians over `runs` children (peak memory: the highest). Builds get a
+    fresh output folder and an empty chart cache each time."""
+    results = []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as tmp:
+            extra = ["--out", str(Path(tmp) / "output")] if "build" in args and cold else []
+            env = {"PIPELINE_CACHE": str(Path(tmp) / "cache")}
+            results.append(run(args + extra, env))
+    names = [s for s in STAGES if any(s in r.stages for r in results)]
+    return Run(statistics.median(r.cpu for r in results), statistics.median(r.wall for r in results),
+               max(r.rss for r in results),
+               {s: statistics.median(r.stages.get(s, 0.0) for r in results) for s in names})
+
+
+def sample_with_meetings(target: Path, meetings: int) -> Path:
     """The 2021 sample with `meetings` meetings spread over its groups,
     themes and dates (vectorised, fixed seed)."""
     data = target / "raw"
@@ -76,52 +153,100 @@ def large_edition(target: Path, meetings: int) -> Path:
     return data
 
 
+def _row(name: str, r: Run) -> str:
+    stages = [f"{r.stages[s]:.2f}" if s in r.stages else "–" for s in STAGES]
+    rest = r.cpu - sum(r.stages.values()) if r.stages else None
+    return (f"| {name} | {r.cpu:.2f} | {r.wall:.2f} | {r.rss} | " + " | ".join(stages)
+            + f" | {'–' if rest is None else f'{rest:.2f}'} |")
+
+
+def _ratio(value: float, base: float, target: float) -> str:
+    ratio = value / base
+    return f"**{ratio:.2f}×** (obiettivo {target:.2f}×: {'raggiunto' if ratio <= target else 'non raggiunto'})"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--skip-large", action="store_true")
+    parser.add_argument("--runs", type=int, default=5, help="runs of each small measure (median)")
+    parser.add_argument("--large-runs", type=int, default=3, help="runs of each 1M-meeting measure")
+    parser.add_argument("--skip-large", action="store_true", help="only the sample editions")
     args = parser.parse_args()
     py = sys.executable
-    rows = []
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp = Path(tmp)
-        imports = median_of([py, "-c", "import pandas, matplotlib, weasyprint, jinja2"], args.runs)
-        rows.append(("import di pandas, matplotlib, WeasyPrint, Jinja2", imports))
-        no_cache = {"PIPELINE_CACHE": ""}
-        warm = {"PIPELINE_CACHE": str(tmp / "cache")}
-        build_2021 = [py, "-m", "pipeline", "build", "--anno", "2021", "--out", str(tmp / "o1")]
-        one = median_of(build_2021, args.runs, env=no_cache)
-        rows.append(("build 2021, grafici disegnati", one))
-        run(build_2021, env=warm)  # fills the chart cache
-        cached = median_of(build_2021, args.runs, env=warm)
-        rows.append(("build 2021, grafici già in cache (dati dei grafici invariati)", cached))
-        every = median_of([py, "-m", "pipeline", "build", "--out", str(tmp / "o2")], args.runs, env=no_cache)
-        rows.append(("build di tutte le edizioni, grafici disegnati", every))
-        large = None
-        if not args.skip_large:
-            data = large_edition(tmp, 1_000_000)
-            large = median_of([py, "-m", "pipeline", "build", "--data", str(data), "--out", str(tmp / "o3")],
-                              max(1, args.runs // 2), env=no_cache)
-            rows.append(("build 2021 con 1.000.000 di incontri", large))
+    build = [py, "-c", STAGE_RUNNER, "build"]
+    rows: list[tuple[str, Run]] = []
+
+    def measure(name: str, argv: list[str], runs: int) -> Run:
+        result = median_of(argv, runs)
+        rows.append((name, result))
+        print(_row(name, result), flush=True)
+        return result
+
+    imports = measure("import di pandas, matplotlib.pyplot, WeasyPrint, Jinja2",
+                      [py, "-c", "import pandas, matplotlib.pyplot, weasyprint, jinja2"], args.runs)
+    measure("`--help`", [py, "-m", "pipeline", "--help"], args.runs)
+    measure("`check --anno 2021`", [py, "-m", "pipeline", "check", "--anno", "2021"], args.runs)
+    one = measure("build 2021", build + ["--anno", "2021"], args.runs)
+    measure("build di tutte le edizioni di esempio", build, args.runs)
+    sample_1m = large = None
+    scale: list[tuple[int, Run]] = []
+    if not args.skip_large:
+        with tempfile.TemporaryDirectory() as tmp:
+            data = sample_with_meetings(Path(tmp) / "campione", 1_000_000)
+            sample_1m = measure("build 2021 con 1.000.000 di incontri (16 gruppi, 3 bandi)",
+                                build + ["--data", str(data)], args.large_runs)
+            for meetings in SCALE:
+                shape = Shape(**{**LARGE.__dict__, "incontri": meetings})
+                folder = Path(tmp) / f"grande-{meetings}"
+                write_edition(folder, shape)
+                result = median_of(build + ["--data", str(folder)], args.large_runs)
+                scale.append((meetings, result))
+                print(_row(f"forma grande, {meetings} incontri", result), flush=True)
+                if meetings == LARGE.incontri:
+                    large = result
+                    rows.append(("build forma grande (40 bandi, 5.000 gruppi, 100.000 progetti, "
+                                 "1.000.000 di incontri in 6 anni, 4 temi)", result))
+    header = ("| misura | CPU (s) | reale (s) | memoria (MiB) | " + " | ".join(STAGES)
+              + " | resto (avvio, import, scrittura) |")
+    align = "|---|" + "---:|" * (4 + len(STAGES))
     lines = [
         "# Benchmark",
         "",
-        f"Generato da `python bench/benchmark.py --runs {args.runs}` "
-        f"(Python {platform.python_version()}, {os.cpu_count()} core). "
-        "Tempo CPU (utente + sistema) di processi nuovi, mediana delle esecuzioni; memoria: massimo RSS.",
+        f"Generato da `python bench/benchmark.py --runs {args.runs} --large-runs {args.large_runs}` "
+        f"(Python {platform.python_version()}, {os.cpu_count()} core, macchina condivisa). "
+        "Processi nuovi, a freddo (cartella di uscita nuova, cache dei grafici vuota); tempo CPU (utente + "
+        "sistema) di tutto il processo, mediana delle esecuzioni; memoria: picco (max RSS) del processo. "
+        "Le colonne delle fasi sono il tempo CPU di ciascuna fase (le importazioni pigre di matplotlib e "
+        "WeasyPrint cadono in `grafici` e `pdf`).",
         "",
-        "| misura | CPU (s) | tempo reale (s) | memoria (MiB) |",
-        "|---|---:|---:|---:|",
-        *[f"| {name} | {cpu:.2f} | {wall:.2f} | {rss} |" for name, (cpu, wall, rss) in rows],
+        header, align,
+        *[_row(name, r) for name, r in rows],
         "",
-        f"- build 2021 / import: **{one[0] / imports[0]:.2f}×** con i grafici disegnati, "
-        f"**{cached[0] / imports[0]:.2f}×** con i grafici in cache (obiettivo: 1,15×)",
+        f"- build 2021 / import: {_ratio(one.cpu, imports.cpu, 1.15)}",
     ]
     if large:
-        lines.append(f"- build con 1.000.000 di incontri / build 2021: **{large[0] / one[0]:.2f}×** "
-                     f"(obiettivo: 2×), memoria massima {large[2]} MiB (obiettivo: 512 MiB)")
-    lines.append("- per confronto (misurati fuori da qui, su questa macchina): Quarto circa 10 s, "
-                 "uno script Python semplice 1,7 s")
+        lines.append(f"- forma grande / build 2021: {_ratio(large.cpu, one.cpu, 2.0)}; memoria massima "
+                     f"{large.rss} MiB (obiettivo: 512 MiB, "
+                     f"{'raggiunto' if large.rss <= 512 else 'non raggiunto'})")
+    if sample_1m:
+        lines.append(f"- 2021 con 1.000.000 di incontri / build 2021: **{sample_1m.cpu / one.cpu:.2f}×**, "
+                     f"memoria massima {sample_1m.rss} MiB")
+    if scale:
+        render = ("grafici", "contesto", "pdf", "html")
+        lines += [
+            "",
+            "## Scala: la forma grande con 10.000, 100.000 e 1.000.000 di incontri",
+            "",
+            "Stessi bandi, gruppi, progetti e temi; cambia solo il numero di incontri. Il costo di lettura e "
+            "controllo cresce con le righe; quello di resa (grafici, contesto, PDF, pagina) non dipende dagli "
+            "incontri.",
+            "",
+            "| incontri | CPU (s) | memoria (MiB) | carica + controlla + aggrega | grafici + contesto + pdf + html |",
+            "|---:|---:|---:|---:|---:|",
+            *[f"| {m:_} | {r.cpu:.2f} | {r.rss} | ".replace("_", ".")
+              + f"{sum(r.stages.get(s, 0.0) for s in ('carica', 'controlla', 'aggrega')):.2f} | "
+              f"{sum(r.stages.get(s, 0.0) for s in render):.2f} |"
+              for m, r in scale],
+        ]
     out = ROOT / "bench" / "risultati.md"
     out.write_text("\n".join(lines) + "\n", "utf-8")
     print("\n".join(lines))

@@ -84,7 +84,9 @@ def cycle_coverage(meetings: pd.DataFrame, gruppi: pd.DataFrame, temi: pd.DataFr
     """Per group (in `gruppi` order): its area, the cycle positions of the
     themes it has met on (a sorted tuple), and whether it covered them all."""
     cycle = temi.loc[temi["ciclo"].notna(), ["tema", "ciclo"]]
-    on_cycle = meetings[["gruppo", "tema"]].merge(cycle, on="tema")
+    # Distinct (group, theme) pairs first: a few thousand to join, not a
+    # million meetings.
+    on_cycle = meetings[["gruppo", "tema"]].drop_duplicates().merge(cycle, on="tema")
     covered = on_cycle.drop_duplicates(["gruppo", "ciclo"]).groupby("gruppo")["ciclo"].agg(
         lambda s: tuple(sorted(int(v) for v in s)))  # one call per group, not per meeting
     frame = gruppi[["gruppo", "area"]].reset_index(drop=True)

@@ -7,6 +7,8 @@ No input problem ever ends in a Python traceback.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import re
 import sys
 import time
@@ -120,12 +122,49 @@ def problem_footer(exc: InputError) -> str:
     return f"Da correggere: {n} {'problema elencato' if n == 1 else 'problemi elencati'} sopra (codice di uscita 1)."
 
 
+@contextlib.contextmanager
+def _collector_paused():
+    """The cyclic garbage collector off while one build or check runs (not
+    the preview server, which runs for hours).
+
+    A build allocates hundreds of thousands of objects that live until it
+    ends (imported modules, layout boxes, chart artists); the collector's
+    passes over them cost about a fifth of a small build's CPU and free
+    almost nothing, since the bulk of the memory is arrays freed by
+    reference counting (peak memory is the same with it off: see
+    bench/risultati.md). Restored afterwards, so an in-process caller keeps
+    its own setting."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def run() -> None:
+    """Entry point of `python -m pipeline` and of the `bilancio` script."""
+    status = main()
+    # The process ends here: the interpreter's last collection would walk
+    # every object still alive only to free memory the exit frees anyway.
+    gc.freeze()
+    sys.exit(status)
+
+
 def main(argv: list[str] | None = None) -> int:
     # Line by line even into a file or a pipe, so that a log that takes both
     # streams (make report > log 2>&1) reads in the order of the screen.
     if hasattr(sys.stdout, "reconfigure"):
         sys.stdout.reconfigure(line_buffering=True)
     args = _parser().parse_args(argv)
+    if args.command == "serve":
+        return _command(args)
+    with _collector_paused():
+        return _command(args)
+
+
+def _command(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     try:
         if args.command == "check":
