@@ -256,6 +256,23 @@ def test_the_open_page_reloads_itself_at_the_same_place(data_copy, tmp_path):
             browser = p.chromium.launch(executable_path=chromium, headless=True,
                                         args=["--no-sandbox", "--disable-gpu", "--no-first-run"])
             page = browser.new_page(viewport={"width": 1280, "height": 700})
+
+            def eventually(expression: str) -> None:
+                """Wait until `expression` holds in the page, across the
+                reloads the preview itself triggers (the quick page first,
+                then again once the background PDF build has published)."""
+                deadline = time.monotonic() + WAIT
+                while True:
+                    try:
+                        page.wait_for_load_state("load")
+                        if page.evaluate(expression):
+                            return
+                    except sync_api.Error:
+                        pass  # the page was reloading
+                    assert time.monotonic() < deadline, f"never true in the page: {expression}"
+                    time.sleep(0.05)
+
+            server.wait_line(r"PDF aggiornato")  # the first build is complete: no reload pending
             page.goto(server.url + PAGE_2021)
             page.evaluate("window.scrollTo(0, 1500)")
             before = page.evaluate("window.scrollY")
@@ -263,9 +280,10 @@ def test_the_open_page_reloads_itself_at_the_same_place(data_copy, tmp_path):
             toml = data_copy / "2021" / "edizione.toml"
             toml.write_text(toml.read_text("utf-8").replace("Nel suo primo anno", "Nel suo anno d’esordio"),
                             "utf-8")
-            page.wait_for_function("document.body.innerText.includes('anno d’esordio')", timeout=WAIT * 1000)
-            page.wait_for_load_state("load")
-            page.wait_for_function(f"Math.abs(window.scrollY - {before}) < 2", timeout=5000)
+            eventually("document.body.innerText.includes('anno d’esordio')")
+            server.wait_line(r"PDF aggiornato")  # the last reload this save causes
+            eventually("document.body.innerText.includes('anno d’esordio')"
+                       f" && Math.abs(window.scrollY - {before}) < 2")
             browser.close()
     finally:
         server.proc.send_signal(signal.SIGINT)
