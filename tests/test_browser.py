@@ -33,16 +33,22 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="module")
-def site(built):
-    """Base URL of `built` served on an ephemeral port of 127.0.0.1."""
-    handler = functools.partial(_Quiet, directory=str(built))
+def _served(folder: Path):
+    """Base URL of `folder` served on an ephemeral port of 127.0.0.1, for
+    as long as the generator is open."""
+    handler = functools.partial(_Quiet, directory=str(folder))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     thread.join()
+
+
+@pytest.fixture(scope="module")
+def site(built):
+    """`built` (the sample editions), served."""
+    yield from _served(built)
 
 
 @pytest.fixture(scope="module")
@@ -221,13 +227,7 @@ def test_every_chart_has_its_data_as_a_table_and_a_csv(open_page, site, path):
 @pytest.fixture(scope="module")
 def stress_site(stress_built):
     """The generated stress editions (tests/stress.py), served like `site`."""
-    handler = functools.partial(_Quiet, directory=str(stress_built))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    thread.join()
+    yield from _served(stress_built)
 
 
 STRESS_PAGES = ("2023/2-19-comunita-di-pratiche.html", "2024/2-19-comunita-di-pratiche.html", "index.html")
