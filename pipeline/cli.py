@@ -157,9 +157,14 @@ def _collector_paused():
 
 def run() -> None:
     """Entry point of `python -m pipeline` and of the `bilancio` script."""
+    # Off for the whole process, not only for `main`: turning it back on
+    # at the end would let the next allocation start a full collection
+    # over everything the build imported and made, just before the exit
+    # frees it all (measured: 0.1 s of a 2 s build).
+    gc.disable()
     status = main()
-    # The process ends here: the interpreter's last collection would walk
-    # every object still alive only to free memory the exit frees anyway.
+    # The interpreter's last collection at exit would walk every object
+    # still alive, for the same nothing.
     gc.freeze()
     sys.exit(status)
 
@@ -171,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.reconfigure(line_buffering=True)
     args = _parser().parse_args(argv)
     if args.command == "serve":
+        gc.enable()  # it runs for hours: the collector stays on (`run` turned it off)
         return _command(args)
     with _collector_paused():
         return _command(args)
