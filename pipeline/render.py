@@ -4,7 +4,7 @@ charts, fonts, manifest).
 `edition_files` renders every output file of an edition to bytes in memory,
 from its context alone; `publish` writes them. The Jinja
 environment is made once per process (autoescape on, undefined names are
-errors) and WeasyPrint fetches only `data:` URLs and files under the
+errors), its compiled templates kept in `.cache/modelli/`, and WeasyPrint fetches only `data:` URLs and files under the
 project's asset folder.
 """
 
@@ -31,12 +31,53 @@ ASSETS = TEMPLATES / "assets"
 ASSET_DIRS = ("fonts",)  # asset folders the web page needs beside it
 
 
+# Templates compiled to Python bytecode are kept here, as Python keeps its
+# own in __pycache__: Jinja compiling the templates again on every run costs
+# more than rendering them. Each file is checked against its template's
+# source before use (an edited template is compiled again), and the key of
+# every file also covers what else shapes the compiled code (the
+# environment's settings below, the filters, Jinja's and Python's versions).
+CODE_CACHE = TEMPLATES.parent / ".cache" / "modelli"
+
+
+@functools.cache
+def _code_fingerprint() -> str:
+    digest = hashlib.sha256(f"{platform.python_version()} {metadata.version('jinja2')}".encode())
+    for module in (Path(__file__), Path(formatting.__file__)):
+        digest.update(module.read_bytes())
+    return digest.hexdigest()
+
+
+def _bytecode_cache():
+    from jinja2 import FileSystemBytecodeCache
+
+    class TemplateCache(FileSystemBytecodeCache):
+        def get_cache_key(self, name: str, filename: str | None = None) -> str:
+            return super().get_cache_key(name, f"{filename}|{_code_fingerprint()}")
+
+        def load_bytecode(self, bucket) -> None:
+            try:
+                super().load_bytecode(bucket)
+            except OSError:
+                pass  # unreadable: compiled again
+
+        def dump_bytecode(self, bucket) -> None:
+            try:  # written beside, then renamed (by Jinja): a reader never sees half a file
+                CODE_CACHE.mkdir(parents=True, exist_ok=True)
+                super().dump_bytecode(bucket)
+            except OSError:
+                pass  # a cache that cannot be written only costs time
+
+    return TemplateCache(str(CODE_CACHE))
+
+
 @functools.cache
 def environment():
     from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html", "j2"]),
                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True,
-                      keep_trailing_newline=True, extensions=["jinja2.ext.i18n"])
+                      keep_trailing_newline=True, extensions=["jinja2.ext.i18n"],
+                      bytecode_cache=_bytecode_cache())
     # Agreement in number ({% trans count=n %}…{% pluralize %}…{% endtrans %}): the
     # null translations' rule (singular for 1) is Italian's; blocks read as one line.
     env.install_null_translations(newstyle=True)
