@@ -134,11 +134,40 @@ def _with_fallback(svg: str) -> str:
     return _in_tags(svg, lambda tag: tag.replace(f"font-family: '{FAMILY}'", f"font-family: '{FAMILY}', {FALLBACK}"))
 
 
+_GROUP_TAG = re.compile(r"(\n *)?<(/?)g\b([^>]*)>")
+_BARE_GROUP = re.compile(r'(?: id="[^"]*")?/?')
+_NO_ROTATION = re.compile(r' transform="rotate\(-?0 [^)"]*\)"')
+
+
+def _lean(svg: str) -> str:
+    """The same drawing in fewer nodes, each of which WeasyPrint otherwise
+    visits while drawing the PDF (and a browser while rendering the page):
+    no group that only names its content (matplotlib opens one per artist,
+    an empty one for a tick without a mark), no text rotated by 0 degrees.
+    Only tags are edited (text from the records stays as written; matplotlib
+    escapes `<` in it, so a tag cannot start there)."""
+    kept: list[bool] = []  # for every open group: is it kept?
+    parts, start = [], 0
+    for m in _GROUP_TAG.finditer(svg):
+        closing, attributes = m.group(2), m.group(3)
+        if closing:
+            keep = kept.pop()
+        else:
+            keep = not _BARE_GROUP.fullmatch(attributes)
+            if not attributes.endswith("/"):
+                kept.append(keep)
+        if not keep:
+            parts.append(svg[start:m.start()])
+            start = m.end()
+    parts.append(svg[start:])
+    return _in_tags("".join(parts), lambda tag: _NO_ROTATION.sub("", tag) if tag.startswith("<text") else tag)
+
+
 def _svg(fig) -> str:
     from matplotlib.backends.backend_svg import FigureCanvasSVG
     buffer = io.StringIO()
     FigureCanvasSVG(fig).print_svg(buffer, metadata={"Date": None, "Creator": None})
-    return _with_fallback(buffer.getvalue())
+    return _with_fallback(_lean(buffer.getvalue()))
 
 
 @functools.cache
@@ -218,7 +247,10 @@ def groups_figure(data: pd.DataFrame, variant: Variant = PRINT):
         left = pd.Series(0, index=areas)
         for colour, (label, row) in zip(colours, data.iterrows()):
             values = row[areas]
-            ax.barh(areas, values, left=left, color=colour, edgecolor="white", linewidth=0.8, height=0.6)
+            # Inside the axes by construction (the limits are set from the bars): not
+            # clipped, which WeasyPrint would otherwise do once per bar.
+            ax.barh(areas, values, left=left, color=colour, edgecolor="white", linewidth=0.8, height=0.6,
+                    clip_on=False, in_layout=False)
             left = left + values
         for y, total in enumerate(left):
             ax.annotate(formatting.number(int(total)), (total, y), xytext=(3, 0), textcoords="offset points",
@@ -363,7 +395,7 @@ def months_figure(per_month: pd.Series, variant: Variant = PRINT):
         ax = fig.add_axes((left_in / variant.width_in, bottom_in / height,
                            1 - (left_in + side_in) / variant.width_in, 1 - (bottom_in + top_in) / height))
         bar_in = min(0.72 * slot_in, 0.32)
-        ax.bar(range(n), values, color=PALETTE[0], width=bar_in / slot_in)
+        ax.bar(range(n), values, color=PALETTE[0], width=bar_in / slot_in, clip_on=False, in_layout=False)  # within the limits
         ax.set_xlim(-0.5, n - 0.5)
         ax.set_ylim(0, top_value)
         ax.spines["left"].set_visible(False)

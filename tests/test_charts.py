@@ -162,3 +162,32 @@ def test_standalone_svg_names_a_sans_serif_fallback():
     svg = charts._drawn(charts.months_figure, _months("2021-01", 12), charts.PRINT)
     assert "font-family: 'Titillium Web', sans-serif" in svg
     assert "font-family: 'Titillium Web';" not in svg
+
+
+def test_lean_svg_drops_only_bare_groups_and_null_rotations():
+    drawn = ('<svg><g id="figure_1"><g id="patch_1"><path d="M 0 0"/></g><g id="line2d_2"/>'
+             '<g clip-path="url(#p1)"><g><use x="1"/></g></g>'
+             '<text x="1" transform="rotate(-0 1 2)">&lt;g id="x"&gt; transform="rotate(-0 1 2)"</text>'
+             '<text x="2" transform="rotate(-90 1 2)">y</text></g></svg>')
+    assert charts._lean(drawn) == (
+        '<svg><path d="M 0 0"/><g clip-path="url(#p1)"><use x="1"/></g>'
+        '<text x="1">&lt;g id="x"&gt; transform="rotate(-0 1 2)"</text>'
+        '<text x="2" transform="rotate(-90 1 2)">y</text></svg>')
+
+
+@pytest.mark.parametrize("figure, data", [(charts.groups_figure, _tab(12)),
+                                          (charts.months_figure, _months("2019-01", 30))])
+def test_charts_carry_no_bare_groups_and_clip_nothing_they_fit_in(figure, data):
+    """Nodes WeasyPrint would visit for nothing: a group naming its content,
+    a bar clipped to the axes it lies in (its clip path drawn once per bar)."""
+    import re
+    from xml.etree import ElementTree
+    if figure is charts.groups_figure:
+        data = charts.groups_data(data)
+    svg = charts._drawn(figure, data, charts.PRINT)
+    root = ElementTree.fromstring(svg.encode())
+    groups = root.iter("{http://www.w3.org/2000/svg}g")
+    assert all(set(g.attrib) - {"id"} for g in groups)
+    assert not re.search(r"rotate\(-?0 ", svg)
+    bars = [p for p in root.iter("{http://www.w3.org/2000/svg}path") if "fill: #1b3a5c" in p.get("style", "")]
+    assert bars and not any("clip-path" in p.attrib for p in bars)
