@@ -167,7 +167,7 @@ def _svg(fig) -> str:
     from matplotlib.backends.backend_svg import FigureCanvasSVG
     buffer = io.StringIO()
     FigureCanvasSVG(fig).print_svg(buffer, metadata={"Date": None, "Creator": None})
-    return _with_fallback(_lean(buffer.getvalue()))
+    return _with_fallback(_lean(_one_path_per_bar(buffer.getvalue())))
 
 
 @functools.cache
@@ -192,6 +192,38 @@ def _wrap(text: str, size_pt: float, width_in: float) -> str:
         else:
             lines.append(word)
     return "\n".join(lines) or text
+
+
+BARS = "barre"  # the id of a path of bars (see `_bars`), written out one bar per path
+
+
+def _bars(ax, rectangles, **style) -> None:
+    """Bars of one colour, rectangles (x0, y0, x1, y1) in data units, added
+    to `ax` as `Axes.bar` would draw them (corner by corner from (x0, y0),
+    counter-clockwise) but as one artist: matplotlib lays out and draws one
+    path instead of one patch per bar. They lie within the axes' limits by
+    construction: neither clipped (WeasyPrint would draw the clip path once
+    per bar) nor measured by the layout."""
+    import numpy as np
+    from matplotlib.patches import PathPatch
+    from matplotlib.path import Path as MplPath
+    if not rectangles:
+        return
+    vertices = np.array([[(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)] for x0, y0, x1, y1 in rectangles],
+                        dtype=float).reshape(-1, 2)
+    codes = np.tile([MplPath.MOVETO] + [MplPath.LINETO] * 3 + [MplPath.CLOSEPOLY], len(rectangles))
+    ax.add_patch(PathPatch(MplPath(vertices, codes), clip_on=False, in_layout=False, gid=BARS, **style))
+
+
+_BAR_PATH = re.compile(f'<g id="{BARS}">\\s*<path d="([^"]*)"([^>]*)/>\\s*</g>')
+_SUBPATH = re.compile(r"(?<=z)\s*(?=M)")
+
+
+def _one_path_per_bar(svg: str) -> str:
+    """Each bar of a `_bars` path as a path of its own, as `Axes.bar` writes
+    them: a PDF viewer may set a lone rectangle's edges on whole pixels
+    (poppler does), which it does not do for the rectangles of one path."""
+    return _BAR_PATH.sub(lambda m: "".join(f'<path d="{d}"{m.group(2)}/>' for d in _SUBPATH.split(m.group(1))), svg)
 
 
 def _italian_ticks(axis) -> None:
@@ -244,14 +276,17 @@ def groups_figure(data: pd.DataFrame, variant: Variant = PRINT):
         fig = Figure(figsize=(variant.width_in, 0.42 * len(areas) * variant.text_pt / 9 + 0.75 + legend_in),
                      layout="constrained")
         ax = fig.add_subplot()
+        # One path per call, a bar 0.6 high per area as `barh` draws them (the
+        # y limits follow from the bars, with the usual margins).
+        ax.set_yticks(range(len(areas)), areas)
         left = pd.Series(0, index=areas)
         for colour, (label, row) in zip(colours, data.iterrows()):
             values = row[areas]
-            # Inside the axes by construction (the limits are set from the bars): not
-            # clipped, which WeasyPrint would otherwise do once per bar.
-            ax.barh(areas, values, left=left, color=colour, edgecolor="white", linewidth=0.8, height=0.6,
-                    clip_on=False, in_layout=False)
+            _bars(ax, [(start, y - 0.3, start + value, y - 0.3 + 0.6)
+                       for y, (start, value) in enumerate(zip(left, values))],
+                  facecolor=colour, edgecolor="white", linewidth=0.8)
             left = left + values
+        ax.autoscale_view(scalex=False)
         for y, total in enumerate(left):
             ax.annotate(formatting.number(int(total)), (total, y), xytext=(3, 0), textcoords="offset points",
                         va="center", ha="left", fontsize=variant.text_pt, fontweight="bold")
@@ -395,7 +430,9 @@ def months_figure(per_month: pd.Series, variant: Variant = PRINT):
         ax = fig.add_axes((left_in / variant.width_in, bottom_in / height,
                            1 - (left_in + side_in) / variant.width_in, 1 - (bottom_in + top_in) / height))
         bar_in = min(0.72 * slot_in, 0.32)
-        ax.bar(range(n), values, color=PALETTE[0], width=bar_in / slot_in, clip_on=False, in_layout=False)  # within the limits
+        half = bar_in / slot_in / 2
+        _bars(ax, [(x - half, 0, x + half, v) for x, v in enumerate(values) if v],
+              facecolor=PALETTE[0], edgecolor="none")
         ax.set_xlim(-0.5, n - 0.5)
         ax.set_ylim(0, top_value)
         ax.spines["left"].set_visible(False)

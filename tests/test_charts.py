@@ -191,3 +191,7 @@ def test_charts_carry_no_bare_groups_and_clip_nothing_they_fit_in(figure, data):
     assert not re.search(r"rotate\(-?0 ", svg)
     bars = [p for p in root.iter("{http://www.w3.org/2000/svg}path") if "fill: #1b3a5c" in p.get("style", "")]
     assert bars and not any("clip-path" in p.attrib for p in bars)
+    # One rectangle per path, as Axes.bar writes them: a month with meetings,
+    # or an area (and the legend's square) for the first call.
+    assert all(p.get("d").count("M") == 1 for p in bars)
+    assert len(bars) == (int((data > 0).sum()) if figure is charts.months_figure else len(data.columns) + 1)
