@@ -22,12 +22,11 @@ import os
 import re
 import threading
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 
 import pandas as pd
 
-from . import formatting
+from . import formatting, versions
 from .aggregate import TOTAL, Figures
 
 # Call colours, ordered so that neighbours differ most. Chosen by measuring
@@ -494,7 +493,7 @@ def _code_fingerprint() -> str:
     digest = hashlib.sha256(Path(__file__).read_bytes())
     for path in sorted(FONTS.glob("*.ttf")):
         digest.update(path.read_bytes())
-    digest.update(metadata.version("matplotlib").encode())
+    digest.update(versions.version("matplotlib").encode())
     return digest.hexdigest()
 
 

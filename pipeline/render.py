@@ -16,13 +16,12 @@ import hashlib
 import json
 import platform
 import traceback
-from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
 import pandas as pd
 
-from . import formatting, spreadsheets
+from . import formatting, spreadsheets, versions
 from .context import ChartView, Context, IndexEntry
 from .errors import Problem, TemplateError, display_path
 
@@ -42,7 +41,7 @@ CODE_CACHE = TEMPLATES.parent / ".cache" / "modelli"
 
 @functools.cache
 def _code_fingerprint() -> str:
-    digest = hashlib.sha256(f"{platform.python_version()} {metadata.version('jinja2')}".encode())
+    digest = hashlib.sha256(f"{platform.python_version()} {versions.version('jinja2')}".encode())
     for module in (Path(__file__), Path(formatting.__file__)):
         digest.update(module.read_bytes())
     return digest.hexdigest()
@@ -204,7 +203,7 @@ def figures_json(ctx: Context) -> bytes:
 @functools.cache  # the libraries a process has imported do not change under it
 def _versions() -> dict[str, str]:
     names = ("pandas", "numpy", "matplotlib", "weasyprint", "jinja2", "babel")
-    return {"python": platform.python_version(), **{n: metadata.version(n) for n in names}}
+    return {"python": platform.python_version(), **{n: versions.version(n) for n in names}}
 
 
 def manifest(ctx: Context, files: dict[str, bytes]) -> bytes:
