@@ -106,6 +106,28 @@ def touches(document, current: Touches) -> Touches:
     return Touches(frozenset(tables), scale)
 
 
+def column_widths(document) -> dict[str, tuple[float, ...]]:
+    """The column widths (px) of every table with a caption id, as the
+    automatic table layout made them: from the widest content of each
+    column, whatever the page breaks. A layout of the same document with
+    other page breaks can give them to the fixed table layout (`<col>`
+    widths) and skip measuring every cell again. A table wider than its
+    figure (content that cannot fit) is left out."""
+    from weasyprint.formatting_structure import boxes
+    found: dict[str, tuple[float, ...]] = {}
+    for page in document.pages:
+        for box, ancestors in _walk(page._page_box):
+            if not isinstance(box, boxes.TableBox) or len(ancestors) < 2:
+                continue
+            wrapper, figure = ancestors[-1], ancestors[-2]
+            caption = next((c.element.get("id") for c in wrapper.children
+                            if isinstance(c, boxes.TableCaptionBox) and c.element is not None), None)
+            if (caption and caption not in found and box.style["table_layout"] == "auto"
+                    and wrapper.margin_width() <= figure.width):
+                found[caption] = tuple(box.column_widths)
+    return found
+
+
 def scope_headers(_document, pdf) -> None:
     """A WeasyPrint finisher: /Scope on every table header cell."""
     import pydyf

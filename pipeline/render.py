@@ -122,10 +122,13 @@ def html_page(ctx: Context, sizes: dict[str, str]) -> bytes:
     return _render("pagina.html.j2", c=ctx, nav=ctx.navigazione, dimensioni=sizes).encode("utf-8")
 
 
-def print_html(ctx: Context, touches=None) -> str:
+def print_html(ctx: Context, touches=None, columns: dict[str, tuple[float, ...]] | None = None) -> str:
+    """The print version's HTML; `columns`: the column widths (px) of
+    tables laid out before, by caption id (`pagination.column_widths`)."""
     from .charts import PRINT
     from .pagination import Touches
-    return _render("stampa.html.j2", c=ctx, ritocchi=touches or Touches(), larghezza_grafico=PRINT.width_in * 72)
+    return _render("stampa.html.j2", c=ctx, ritocchi=touches or Touches(), colonne=columns or {},
+                   larghezza_grafico=PRINT.width_in * 72)
 
 
 def pdf(ctx: Context, variant: str | None = "pdf/ua-1") -> bytes:
@@ -138,21 +141,23 @@ def pdf(ctx: Context, variant: str | None = "pdf/ua-1") -> bytes:
     would otherwise drop them. Fonts are embedded, subsetted by HarfBuzz
     (reproducibly). A page left more than a third empty by a figure that
     moved on is laid out again with that figure allowed to give way
-    (`pagination`).
+    (`pagination`); tables keep the column widths of the first layout, which
+    pagination does not change, instead of measuring every cell again.
     """
     from weasyprint import HTML
 
     from .fetcher import LocalFetcher
-    from .pagination import Touches, scope_headers, touches
+    from .pagination import Touches, column_widths, scope_headers, touches
     options = {"pdf_variant": variant, "pdf_tags": True, "uncompressed_pdf": False, "custom_metadata": False}
-    applied = Touches()
+    applied, columns = Touches(), {}
     for _ in range(3):
-        document = HTML(string=print_html(ctx, applied), base_url=ASSETS.as_uri() + "/",
+        document = HTML(string=print_html(ctx, applied, columns), base_url=ASSETS.as_uri() + "/",
                         url_fetcher=LocalFetcher()).render(**options)
         wanted = touches(document, applied)
         if wanted == applied:
             break
         applied = wanted
+        columns = columns or column_widths(document)
     return document.write_pdf(finisher=scope_headers, **options)
 
 

@@ -369,3 +369,35 @@ def test_a_table_that_moved_on_may_break_and_a_full_page_is_left_alone():
     assert touches(_layout(opening + table), Touches()).tabelle_divisibili == {"tab-9"}
     full = f'<img src="{_svg_uri(300, 500)}" style="display: block">'
     assert not touches(_layout(full + table), Touches())
+
+
+def test_a_second_layout_keeps_the_first_ones_table_columns_without_measuring_cells(monkeypatch):
+    """The widths `column_widths` reads from a layout, given back as `<col>`
+    widths with the fixed table layout, are the same columns to the last
+    bit: the PDF laid out again needs no second pass over every cell."""
+    from weasyprint.layout import table as table_layout
+
+    from pipeline.pagination import column_widths
+    rows = "".join(f"<tr><th>Bando numero {i}</th><td>{i * 37}</td><td>Sud e Isole</td></tr>" for i in range(40))
+    body = ('<figure class="tabella"><table><caption id="tab-9">Tab 9</caption>{cols}'
+            '<thead><tr><th>Bando</th><th>Gruppi</th><th>Macro-area più lunga</th></tr></thead>'
+            f'<tbody>{rows}</tbody></table></figure>')
+    css = "table { width: 100%; border-collapse: collapse } td, th { padding: 1.3mm 2mm } .fisse { table-layout: fixed }"
+    first = column_widths(_layout(body.format(cols=""), css))
+    assert list(first) == ["tab-9"] and len(first["tab-9"]) == 3
+    # A table wider than its figure (a word that cannot fit) keeps the automatic layout.
+    wide = body.format(cols="").replace("Bando numero 3", "B" * 300)
+    assert column_widths(_layout(wide, css)) == {}
+    cols = "<colgroup>" + "".join(f'<col style="width: {w}px">' for w in first["tab-9"]) + "</colgroup>"
+    measured = []
+    monkeypatch.setattr(table_layout, "auto_table_layout", lambda *a: measured.append(a))
+    again = _layout(body.format(cols=cols).replace("<table>", '<table class="fisse">'), css)
+    assert not measured and column_widths(again) == {}  # fixed: not read again
+    tables = [b for p in again.pages for b in _boxes(p._page_box) if type(b).__name__ == "TableBox"]
+    assert len(tables) > 1 and all(tuple(t.column_widths) == first["tab-9"] for t in tables)  # over pages
+
+
+def _boxes(box):
+    yield box
+    for child in getattr(box, "children", ()):
+        yield from _boxes(child)
