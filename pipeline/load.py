@@ -133,11 +133,11 @@ def decode(data: bytes, shown: str) -> tuple[str | None, str, list[Problem]]:
 _CHUNK = 1 << 20  # bytes (or positions) per numpy step: bounds the temporaries
 
 
-def _positions(raw: bytes, arr: np.ndarray, byte: int) -> np.ndarray:
+def _positions(raw: bytes, arr: np.ndarray, byte: int, count: int | None = None) -> np.ndarray:
     """Offsets of `byte` in `raw` (whose bytes `arr` views), as int32 (files
     are under 2 GB), found a chunk at a time so that no int64 array of the
     file's size is made. Counted first by `bytes.count` (memchr speed)."""
-    found = np.empty(raw.count(bytes([byte])), dtype=np.int32)
+    found = np.empty(raw.count(bytes([byte])) if count is None else count, dtype=np.int32)
     filled = 0
     for i in range(0, len(arr), _CHUNK):
         part = np.flatnonzero(arr[i: i + _CHUNK] == byte)
@@ -170,7 +170,7 @@ def _outside_quotes(quotes: np.ndarray, positions: np.ndarray) -> np.ndarray:
     return mask
 
 
-def _record_layout(raw: bytes, delimiter: str):
+def _record_layout(raw: bytes, delimiter: str, newline_count: int | None = None):
     """Where each CSV record starts and how many fields it has.
 
     Works on the bytes with numpy: a newline ends a record when an even
@@ -184,7 +184,7 @@ def _record_layout(raw: bytes, delimiter: str):
     chunks: memory stays a few bytes per delimiter, whatever the shape.
     """
     arr = np.frombuffer(raw, dtype=np.uint8)
-    newlines = _positions(raw, arr, 10)
+    newlines = _positions(raw, arr, 10, newline_count)
     quotes = _positions(raw, arr, 34)
     # A quote in the middle of a word (`Le "reti" nella`) neither opens nor
     # closes a cell: the parity rule below would misread the file, so it
@@ -375,7 +375,7 @@ def _has_padding(raw: bytes, arr: np.ndarray, delimiter: str) -> bool:
     """Whether any cell may have spaces around it (else trimming is
     skipped): a space or tab next to a delimiter, a line end or the file's
     ends. Neighbouring bytes compared a block at a time."""
-    if "\u00a0".encode() in raw:  # a no-break space somewhere: trim everything, to be safe
+    if not raw.isascii() and "\u00a0".encode() in raw:  # a no-break space: trim everything, to be safe
         return True
     if b" " not in raw and b"\t" not in raw:
         return False
@@ -440,7 +440,8 @@ def parse(name: str, path: Path, data: bytes, shown: str, distinct: frozenset[st
     raw = data if same_bytes else text.encode("utf-8")
     # Lines and cells are counted before anything is indexed: memory and
     # time below are a few bytes and a few nanoseconds per cell.
-    lines = raw.count(b"\n") + (len(raw) > 0 and raw[-1:] != b"\n")
+    newline_count = raw.count(b"\n")
+    lines = newline_count + (len(raw) > 0 and raw[-1:] != b"\n")
     if lines > MAX_LINES:
         empty.problems = [Problem(shown, 0, "", f"il file ha {_number(lines)} righe: al massimo {_number(MAX_LINES)}")]
         return empty
@@ -448,7 +449,7 @@ def parse(name: str, path: Path, data: bytes, shown: str, distinct: frozenset[st
     if cells > MAX_CELLS:
         empty.problems = [Problem(shown, 0, "", f"il file ha {_number(cells)} celle: al massimo {_number(MAX_CELLS)}")]
         return empty
-    starts, fields, open_quote, oversize, padded = _record_layout(raw, delimiter)
+    starts, fields, open_quote, oversize, padded = _record_layout(raw, delimiter, newline_count)
     if open_quote < 0:
         empty.problems = [Problem(shown, -open_quote, "", _STRAY_QUOTE)]
         return empty
