@@ -84,11 +84,14 @@ def cycle_coverage(meetings: pd.DataFrame, gruppi: pd.DataFrame, temi: pd.DataFr
     """Per group (in `gruppi` order): its area, the cycle positions of the
     themes it has met on (a sorted tuple), and whether it covered them all."""
     cycle = temi.loc[temi["ciclo"].notna(), ["tema", "ciclo"]]
-    # Distinct (group, theme) pairs first: a few thousand to join, not a
-    # million meetings.
-    on_cycle = meetings[["gruppo", "tema"]].drop_duplicates().merge(cycle, on="tema")
-    covered = on_cycle.drop_duplicates(["gruppo", "ciclo"]).groupby("gruppo")["ciclo"].agg(
-        lambda s: tuple(sorted(int(v) for v in s)))  # one call per group, not per meeting
+    # Distinct (group, theme) pairs first (grouped by the categorical codes):
+    # a few thousand to join, not a million meetings.
+    pairs = meetings.groupby(["gruppo", "tema"], observed=True, sort=False).size().index.to_frame(index=False)
+    on_cycle = pairs.astype(object).merge(cycle, on="tema")
+    positions = on_cycle[["gruppo", "ciclo"]].drop_duplicates().sort_values(["gruppo", "ciclo"])
+    covered: dict[str, tuple[int, ...]] = {}
+    for group, position in zip(positions["gruppo"], positions["ciclo"]):
+        covered[group] = covered.get(group, ()) + (int(position),)
     frame = gruppi[["gruppo", "area"]].reset_index(drop=True)
     frame["temi_ciclo"] = [covered.get(g, ()) for g in frame["gruppo"]]
     frame["completo"] = frame["temi_ciclo"].map(len) == cycle["ciclo"].nunique()

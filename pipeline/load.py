@@ -138,6 +138,8 @@ def _positions(raw: bytes, arr: np.ndarray, byte: int, count: int | None = None)
     are under 2 GB), found a chunk at a time so that no int64 array of the
     file's size is made. Counted first by `bytes.count` (memchr speed)."""
     found = np.empty(raw.count(bytes([byte])) if count is None else count, dtype=np.int32)
+    if not len(found):
+        return found
     filled = 0
     for i in range(0, len(arr), _CHUNK):
         part = np.flatnonzero(arr[i: i + _CHUNK] == byte)
@@ -491,7 +493,8 @@ def parse(name: str, path: Path, data: bytes, shown: str, distinct: frozenset[st
     if len(frame) != len(starts):  # a quote inside an unquoted cell: records split differently
         empty.problems = [Problem(shown, _stray_quote_line(text, delimiter), "", _STRAY_QUOTE)]
         return empty
-    frame = frame.apply(_as_trimmed_categories, trim=padded, nfc=not raw.isascii())
+    nfc = not raw.isascii()
+    frame = pd.DataFrame({col: _as_trimmed_categories(frame[col], trim=padded, nfc=nfc) for col in frame.columns})
     keep = np.flatnonzero(~_blank_rows(frame))
     if not len(keep):
         empty.problems = [Problem(shown, 0, "", "il file è vuoto: manca anche la riga di intestazione")]
@@ -520,7 +523,10 @@ def parse(name: str, path: Path, data: bytes, shown: str, distinct: frozenset[st
                 shown, int(table.lines[i]), "",
                 f"la riga ha {int(fields[body][i])} celle ma l’intestazione {n_header}: "
                 f"forse un testo contiene “{delimiter}” senza essere racchiuso tra virgolette"))
-    table.frame = pd.DataFrame({h: frame[i].iloc[body].reset_index(drop=True)
+    # The rows after the header, as a slice when nothing else was skipped
+    # (no copy), else picked out.
+    rows = slice(int(body[0]), None) if len(body) and body[-1] - body[0] == len(body) - 1 else body
+    table.frame = pd.DataFrame({h: frame[i].iloc[rows].reset_index(drop=True)
                                 for h, i in seen.items()})
     return table
 
