@@ -194,9 +194,8 @@ def _record_layout(raw: bytes, delimiter: str, newline_count: int | None = None)
     stray = _stray_quote(arr, quotes, delimiter) if len(quotes) else -1
     if stray >= 0:
         return None, None, -int(np.searchsorted(newlines, quotes[stray]) + 1), None, False
-    padded = _has_padding(raw, arr, delimiter)
     if not len(quotes):
-        return _unquoted_layout(raw, arr, newlines, delimiter) + (padded,)
+        return _unquoted_layout(raw, arr, newlines, delimiter) + (_has_padding(raw, arr, delimiter),)
     ends = newlines[_outside_quotes(quotes, newlines)]
     end_index = np.searchsorted(newlines, ends)  # which physical line each record ends on
     starts = np.concatenate(([1], end_index + 2))
@@ -208,6 +207,7 @@ def _record_layout(raw: bytes, delimiter: str, newline_count: int | None = None)
         starts = starts[:-1]
     delims = _positions(raw, arr, ord(delimiter))
     delims = delims[_outside_quotes(quotes, delims)]
+    padded = _padded_cells(raw, arr, delims, ends)
     # Delimiters before each record's end, differenced: the cells of each
     # record (a lookup per record, not per delimiter).
     bounds = ends[: len(starts)] if len(ends) >= len(starts) else np.append(ends, len(arr))
@@ -373,6 +373,25 @@ def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
     return blank
 
 
+def _padded_cells(raw: bytes, arr: np.ndarray, delims: np.ndarray, ends: np.ndarray) -> bool:
+    """`_has_padding` for a file with quoted cells, knowing where cells
+    start and end: a space or tab beside a delimiter or a record's end
+    outside quotes (the spaces of a quoted title after its commas are
+    text, not padding)."""
+    if not raw.isascii() and "\u00a0".encode() in raw:  # a no-break space: trim everything, to be safe
+        return True
+    if raw[:1] in (b" ", b"\t") or raw[-1:] in (b" ", b"\t"):
+        return True
+    last = len(arr) - 1
+    for marks in (delims, ends):
+        for i in range(0, len(marks), _CHUNK):
+            chunk = marks[i: i + _CHUNK]
+            beside = np.concatenate((arr[chunk[chunk > 0] - 1], arr[chunk[chunk < last] + 1]))
+            if ((beside == 32) | (beside == 9)).any():
+                return True
+    return False
+
+
 def _has_padding(raw: bytes, arr: np.ndarray, delimiter: str) -> bool:
     """Whether any cell may have spaces around it (else trimming is
     skipped): a space or tab next to a delimiter, a line end or the file's
@@ -493,7 +512,10 @@ def parse(name: str, path: Path, data: bytes, shown: str, distinct: frozenset[st
     if len(frame) != len(starts):  # a quote inside an unquoted cell: records split differently
         empty.problems = [Problem(shown, _stray_quote_line(text, delimiter), "", _STRAY_QUOTE)]
         return empty
-    nfc = not raw.isascii()
+    # Values need bringing to NFC only if the text is not NFC already
+    # (checked once on the whole text, in C): a cut at an ASCII delimiter,
+    # newline or space never splits what NFC would compose.
+    nfc = not raw.isascii() and not unicodedata.is_normalized("NFC", text)
     frame = pd.DataFrame({col: _as_trimmed_categories(frame[col], trim=padded, nfc=nfc) for col in frame.columns})
     keep = np.flatnonzero(~_blank_rows(frame))
     if not len(keep):
@@ -525,7 +547,7 @@ def parse(name: str, path: Path, data: bytes, shown: str, distinct: frozenset[st
                 f"forse un testo contiene “{delimiter}” senza essere racchiuso tra virgolette"))
     # The rows after the header, as a slice when nothing else was skipped
     # (no copy), else picked out.
-    rows = slice(int(body[0]), None) if len(body) and body[-1] - body[0] == len(body) - 1 else body
+    rows = slice(int(body[0]), int(body[-1]) + 1) if len(body) and body[-1] - body[0] == len(body) - 1 else body
     table.frame = pd.DataFrame({h: frame[i].iloc[rows].reset_index(drop=True)
                                 for h, i in seen.items()})
     return table
