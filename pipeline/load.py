@@ -523,7 +523,8 @@ def parse(name: str, path: Path, data: bytes, shown: str, distinct: frozenset[st
     # (checked once on the whole text, in C): a cut at an ASCII delimiter,
     # newline or space never splits what NFC would compose.
     nfc = not raw.isascii() and not unicodedata.is_normalized("NFC", text)
-    frame = pd.DataFrame({col: _as_trimmed_categories(frame[col], trim=padded, nfc=nfc) for col in frame.columns})
+    frame = pd.DataFrame({col: _as_trimmed_categories(frame[col], trim=padded, nfc=nfc) for col in frame.columns},
+                         copy=False)
     keep = np.flatnonzero(~_blank_rows(frame))
     if not len(keep):
         empty.problems = [Problem(shown, 0, "", "il file è vuoto: manca anche la riga di intestazione")]
@@ -556,7 +557,7 @@ def parse(name: str, path: Path, data: bytes, shown: str, distinct: frozenset[st
     # (no copy), else picked out.
     rows = slice(int(body[0]), int(body[-1]) + 1) if len(body) and body[-1] - body[0] == len(body) - 1 else body
     table.frame = pd.DataFrame({h: frame[i].iloc[rows].reset_index(drop=True)
-                                for h, i in seen.items()})
+                                for h, i in seen.items()}, copy=False)
     return table
 
 

@@ -124,7 +124,7 @@ class _Checker:
             self.report(spec.name, empty, lambda v: "valore mancante")
         typed, bad, word = _typer(spec, self.window)(cats)
         self.report(spec.name, bad[codes] & ~empty, word)
-        if spec.unique:
+        if spec.unique and not (np.diff(codes) > 0).all():  # increasing codes: all different
             dup = raw.duplicated(keep="first").to_numpy() & ~empty
             if dup.any():
                 first = pd.Series(self.table.lines, index=raw.to_numpy()).groupby(level=0).first()
@@ -298,7 +298,7 @@ def _typed_tables(tables: dict[str, RawTable], problems: list[Problem],
             continue
         checker = _Checker(table, problems, window)
         columns = {c.name: checker.column(c) for c in spec.columns if c.name not in missing}
-        frame = pd.DataFrame(columns)
+        frame = pd.DataFrame(columns, copy=False)
         frame["_riga"] = table.lines
         typed[spec.name] = frame
     return typed
