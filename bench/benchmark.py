@@ -19,7 +19,9 @@ Measures:
   grande      the large shape: 40 calls, 5,000 groups, 100,000 projects,
               1,000,000 meetings over six years, 4 themes (tests/shapes.py)
   scala       the large shape with 10,000, 100,000 and 1,000,000 meetings
-and writes the tables to bench/risultati.md.
+and writes the tables to bench/risultati.md. The import floor, the 2021
+build and the large shape take turns run by run (their ratios are the
+targets of issue 12), and the package's bytecode is compiled first.
 
 Usage: python bench/benchmark.py [--runs 5] [--large-runs 3] [--skip-large]
 """
@@ -117,15 +119,31 @@ def run(args: list[str], env: dict | None = None) -> Run:
     return Run(cpu, wall, rss // 1024, stages)
 
 
+def run_cold(args: list[str], cold: bool = True) -> Run:
+    """One child; a build gets a fresh output folder and an empty chart cache."""
+    with tempfile.TemporaryDirectory() as tmp:
+        extra = ["--out", str(Path(tmp) / "output")] if "build" in args and cold else []
+        return run(args + extra, {"PIPELINE_CACHE": str(Path(tmp) / "cache")})
+
+
 def median_of(args: list[str], runs: int, cold: bool = True) -> Run:
-    """Medians over `runs` children (peak memory: the highest). Builds get a
-    fresh output folder and an empty chart cache each time."""
-    results = []
-    for _ in range(runs):
-        with tempfile.TemporaryDirectory() as tmp:
-            extra = ["--out", str(Path(tmp) / "output")] if "build" in args and cold else []
-            env = {"PIPELINE_CACHE": str(Path(tmp) / "cache")}
-            results.append(run(args + extra, env))
+    """Medians over `runs` children (peak memory: the highest)."""
+    return summary([run_cold(args, cold) for _ in range(runs)])
+
+
+def interleaved(measures: list[tuple[list[str], int]]) -> list[Run]:
+    """Medians of several measures whose runs take turns (first run of
+    each, then the second of each, ...): a machine whose speed drifts
+    during the bench slows them alike, so their ratios hold."""
+    results: list[list[Run]] = [[] for _ in measures]
+    for i in range(max(runs for _, runs in measures)):
+        for (args, runs), found in zip(measures, results):
+            if i < runs:
+                found.append(run_cold(args))
+    return [summary(found) for found in results]
+
+
+def summary(results: list[Run]) -> Run:
     names = [s for s in STAGES if any(s in r.stages for r in results)]
     return Run(statistics.median(r.cpu for r in results), statistics.median(r.wall for r in results),
                max(r.rss for r in results),
@@ -181,30 +199,45 @@ def main() -> None:
         print(_row(name, result), flush=True)
         return result
 
-    imports = measure("import di pandas, matplotlib.pyplot, WeasyPrint, Jinja2",
-                      [py, "-c", "import pandas, matplotlib.pyplot, weasyprint, jinja2"], args.runs)
-    measure("`--help`", [py, "-m", "pipeline", "--help"], args.runs)
-    measure("`check --anno 2021`", [py, "-m", "pipeline", "check", "--anno", "2021"], args.runs)
-    one = measure("build 2021", build + ["--anno", "2021"], args.runs)
-    measure("build di tutte le edizioni di esempio", build, args.runs)
+    # The package's own bytecode written first, as any earlier run would
+    # have done (this environment may set PYTHONDONTWRITEBYTECODE; the
+    # libraries' bytecode was written when they were installed).
+    subprocess.run([py, "-m", "compileall", "-q", str(ROOT / "pipeline")], check=True)
+    floor_args = [py, "-c", "import pandas, matplotlib.pyplot, weasyprint, jinja2"]
+    floor_name = "import di pandas, matplotlib.pyplot, WeasyPrint, Jinja2"
+    large_name = ("build forma grande (40 bandi, 5.000 gruppi, 100.000 progetti, "
+                  "1.000.000 di incontri in 6 anni, 4 temi)")
     sample_1m = large = None
     scale: list[tuple[int, Run]] = []
-    if not args.skip_large:
-        with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp:
+        folders = {}
+        if not args.skip_large:
+            for meetings in SCALE:
+                folders[meetings] = Path(tmp) / f"grande-{meetings}"
+                write_edition(folders[meetings], Shape(**{**LARGE.__dict__, "incontri": meetings}))
+        # The three measures the targets compare, taking turns.
+        trio = [(floor_args, args.runs), (build + ["--anno", "2021"], args.runs)]
+        if folders:
+            trio.append((build + ["--data", str(folders[LARGE.incontri])], args.large_runs))
+        found = interleaved(trio)
+        imports, one = found[0], found[1]
+        for name, result in ((floor_name, imports), ("build 2021", one)):
+            rows.append((name, result))
+            print(_row(name, result), flush=True)
+        measure("`--help`", [py, "-m", "pipeline", "--help"], args.runs)
+        measure("`check --anno 2021`", [py, "-m", "pipeline", "check", "--anno", "2021"], args.runs)
+        measure("build di tutte le edizioni di esempio", build, args.runs)
+        if folders:
+            large = found[2]
             data = sample_with_meetings(Path(tmp) / "campione", 1_000_000)
             sample_1m = measure("build 2021 con 1.000.000 di incontri (16 gruppi, 3 bandi)",
                                 build + ["--data", str(data)], args.large_runs)
             for meetings in SCALE:
-                shape = Shape(**{**LARGE.__dict__, "incontri": meetings})
-                folder = Path(tmp) / f"grande-{meetings}"
-                write_edition(folder, shape)
-                result = median_of(build + ["--data", str(folder)], args.large_runs)
+                result = large if meetings == LARGE.incontri else median_of(
+                    build + ["--data", str(folders[meetings])], args.large_runs)
                 scale.append((meetings, result))
                 print(_row(f"forma grande, {meetings} incontri", result), flush=True)
-                if meetings == LARGE.incontri:
-                    large = result
-                    rows.append(("build forma grande (40 bandi, 5.000 gruppi, 100.000 progetti, "
-                                 "1.000.000 di incontri in 6 anni, 4 temi)", result))
+            rows.append((large_name, large))
     header = ("| misura | CPU (s) | reale (s) | memoria (MiB) | " + " | ".join(STAGES)
               + " | resto (avvio, import, scrittura) |")
     align = "|---|" + "---:|" * (4 + len(STAGES))
@@ -213,8 +246,11 @@ def main() -> None:
         "",
         f"Generato da `python bench/benchmark.py --runs {args.runs} --large-runs {args.large_runs}` "
         f"(Python {platform.python_version()}, {os.cpu_count()} core, macchina condivisa). "
-        "Processi nuovi, a freddo (cartella di uscita nuova, cache dei grafici vuota); tempo CPU (utente + "
+        "Processi nuovi, a freddo (cartella di uscita nuova, cache dei grafici vuota; il bytecode del "
+        "pacchetto `pipeline/` già scritto, come dopo la prima esecuzione); tempo CPU (utente + "
         "sistema) di tutto il processo, mediana delle esecuzioni; memoria: picco (max RSS) del processo. "
+        "Import, build 2021 e forma grande si alternano esecuzione per esecuzione, così che una macchina "
+        "che rallenta o accelera durante la misura pesi allo stesso modo sui tre e i rapporti restino validi. "
         "Le colonne delle fasi sono il tempo CPU di ciascuna fase (le importazioni pigre di matplotlib e "
         "WeasyPrint cadono in `grafici` e `pdf`).",
         "",

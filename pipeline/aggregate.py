@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from .schema import AREAS, MODES
@@ -48,18 +49,38 @@ def projects_by_call(bandi: pd.DataFrame, progetti: pd.DataFrame) -> pd.DataFram
 def meetings_by_theme(meetings: pd.DataFrame, temi: pd.DataFrame) -> pd.DataFrame:
     """Per theme, in `temi` order: meetings, groups that met on it, the
     distinct facilitators who led those meetings, the first meeting's date."""
-    grouped = meetings.groupby("tema")
+    grouped = meetings.groupby("tema", observed=True)
     frame = pd.DataFrame({
         "incontri": grouped.size(),
-        "gruppi": grouped["gruppo"].nunique(),
-        "facilitatori": grouped["facilitatore"].nunique(),
+        "gruppi": distinct_pairs(meetings, "tema", "gruppo").groupby("tema").size(),
+        "facilitatori": distinct_pairs(meetings, "tema", "facilitatore").groupby("tema").size(),
         "primo": grouped["data"].min(),
-    }).reindex(temi["tema"])
+    })
+    frame.index = frame.index.astype(object)
+    frame = frame.reindex(temi["tema"])
     counts = ["incontri", "gruppi", "facilitatori"]
     frame[counts] = frame[counts].fillna(0).astype(int)
     frame["titolo"] = temi["titolo"].to_numpy()
     frame["ciclo"] = temi["ciclo"].to_numpy()
     return frame
+
+
+def distinct_pairs(frame: pd.DataFrame, first: str, second: str) -> pd.DataFrame:
+    """The distinct (first, second) value pairs of `frame`'s rows, missing
+    values left out, as plain (object) columns. Categorical columns (the
+    meetings') are paired by their integer codes, counted in one pass,
+    instead of hashing a million pairs."""
+    a, b = frame[first], frame[second]
+    if not (isinstance(a.dtype, pd.CategoricalDtype) and isinstance(b.dtype, pd.CategoricalDtype)):
+        pairs = frame[[first, second]].dropna().drop_duplicates()
+        return pairs.astype(object).reset_index(drop=True)
+    a_codes, b_codes = a.cat.codes.to_numpy(np.int64), b.cat.codes.to_numpy(np.int64)
+    known = (a_codes >= 0) & (b_codes >= 0)
+    width = len(b.cat.categories)
+    seen = np.flatnonzero(np.bincount(a_codes[known] * width + b_codes[known],
+                                      minlength=len(a.cat.categories) * width))
+    return pd.DataFrame({first: np.asarray(a.cat.categories, dtype=object)[seen // width],
+                         second: np.asarray(b.cat.categories, dtype=object)[seen % width]})
 
 
 def meetings_by_mode(meetings: pd.DataFrame) -> pd.Series:
@@ -84,11 +105,13 @@ def cycle_coverage(meetings: pd.DataFrame, gruppi: pd.DataFrame, temi: pd.DataFr
     """Per group (in `gruppi` order): its area, the cycle positions of the
     themes it has met on (a sorted tuple), and whether it covered them all."""
     cycle = temi.loc[temi["ciclo"].notna(), ["tema", "ciclo"]]
-    # Distinct (group, theme) pairs first: a few thousand to join, not a
-    # million meetings.
-    on_cycle = meetings[["gruppo", "tema"]].drop_duplicates().merge(cycle, on="tema")
-    covered = on_cycle.drop_duplicates(["gruppo", "ciclo"]).groupby("gruppo")["ciclo"].agg(
-        lambda s: tuple(sorted(int(v) for v in s)))  # one call per group, not per meeting
+    # Distinct (group, theme) pairs first (grouped by the categorical codes):
+    # a few thousand to join, not a million meetings.
+    on_cycle = distinct_pairs(meetings, "gruppo", "tema").merge(cycle, on="tema")
+    positions = on_cycle[["gruppo", "ciclo"]].drop_duplicates().sort_values(["gruppo", "ciclo"])
+    covered: dict[str, tuple[int, ...]] = {}
+    for group, position in zip(positions["gruppo"], positions["ciclo"]):
+        covered[group] = covered.get(group, ()) + (int(position),)
     frame = gruppi[["gruppo", "area"]].reset_index(drop=True)
     frame["temi_ciclo"] = [covered.get(g, ()) for g in frame["gruppo"]]
     frame["completo"] = frame["temi_ciclo"].map(len) == cycle["ciclo"].nunique()

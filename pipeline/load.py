@@ -29,6 +29,7 @@ from .reading import MAX_CELL, MAX_CELLS, MAX_COLUMNS, MAX_CSV_BYTES, MAX_LINES,
 
 _STRAY_QUOTE = ("virgolette nel mezzo di un testo: racchiudere il testo tra virgolette "
                 "e raddoppiare quelle interne (\"\") oppure toglierle")
+_ANY_CELL = re.compile(r"[^ \t\n;,]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # The same characters as bytes (ASCII: identical in UTF-8 and Windows-1252).
 # Every other byte, deleted from a file to see whether any of these is left.
@@ -133,14 +134,18 @@ _CHUNK = 1 << 20  # bytes (or positions) per numpy step: bounds the temporaries
 
 
 def _count(arr: np.ndarray, byte: int) -> int:
-    """How many times `byte` occurs in `arr` (no temporary of the file's size)."""
+    """How many times `byte` occurs in `arr`, a chunk at a time (no
+    temporary of the file's size; four times quicker than `bytes.count`)."""
     return sum(int(np.count_nonzero(arr[i: i + _CHUNK] == byte)) for i in range(0, len(arr), _CHUNK))
 
 
-def _positions(arr: np.ndarray, byte: int) -> np.ndarray:
-    """Offsets of `byte` in `arr`, as int32 (files are under 2 GB), found a
-    chunk at a time so that no int64 array of the file's size is made."""
-    found = np.empty(_count(arr, byte), dtype=np.int32)
+def _positions(arr: np.ndarray, byte: int, count: int | None = None) -> np.ndarray:
+    """Offsets of `byte` in `arr` (`count` of them, when known), as int32
+    (files are under 2 GB), found a chunk at a time so that no int64 array
+    of the file's size is made."""
+    found = np.empty(_count(arr, byte) if count is None else count, dtype=np.int32)
+    if not len(found):
+        return found
     filled = 0
     for i in range(0, len(arr), _CHUNK):
         part = np.flatnonzero(arr[i: i + _CHUNK] == byte)
@@ -173,47 +178,76 @@ def _outside_quotes(quotes: np.ndarray, positions: np.ndarray) -> np.ndarray:
     return mask
 
 
-def _record_layout(raw: bytes, delimiter: str):
+def _record_layout(raw: bytes, delimiter: str, newline_count: int | None = None):
     """Where each CSV record starts and how many fields it has.
 
     Works on the bytes with numpy: a newline ends a record when an even
     number of quote characters precedes it (a doubled quote inside a quoted
     cell counts twice, so parity still holds). Returns (start lines, field
-    counts, open_quote_line, oversize) where open_quote_line is the line of
-    a quote that is never closed, minus the line of a quote in the middle
-    of a word, or 0; oversize is (line, characters) of the first cell longer
-    than MAX_CELL characters, or None. Positions are int32 and found in
+    counts, open_quote_line, oversize, padded) where open_quote_line is the
+    line of a quote that is never closed, minus the line of a quote in the
+    middle of a word, or 0; oversize is (line, characters) of the first cell
+    longer than MAX_CELL characters, or None; padded says whether any cell
+    may have spaces around it. Positions are int32 and found in
     chunks: memory stays a few bytes per delimiter, whatever the shape.
     """
     arr = np.frombuffer(raw, dtype=np.uint8)
-    newlines = _positions(arr, 10)
+    newlines = _positions(arr, 10, newline_count)
     quotes = _positions(arr, 34)
     # A quote in the middle of a word (`Le "reti" nella`) neither opens nor
     # closes a cell: the parity rule below would misread the file, so it
     # is reported instead (Excel always writes `"Le ""reti"" nella"`).
     stray = _stray_quote(arr, quotes, delimiter) if len(quotes) else -1
     if stray >= 0:
-        return None, None, -int(np.searchsorted(newlines, quotes[stray]) + 1), None
-    if len(quotes):
-        ends = newlines[_outside_quotes(quotes, newlines)]
-        end_index = np.searchsorted(newlines, ends)  # which physical line each record ends on
-    else:  # no quoted cell: every newline ends a record
-        ends, end_index = newlines, np.arange(len(newlines))
+        return None, None, -int(np.searchsorted(newlines, quotes[stray]) + 1), None, False
+    if not len(quotes):
+        return _unquoted_layout(raw, arr, newlines, delimiter) + (_has_padding(raw, arr, delimiter),)
+    ends = newlines[_outside_quotes(quotes, newlines)]
+    end_index = np.searchsorted(newlines, ends)  # which physical line each record ends on
     starts = np.concatenate(([1], end_index + 2))
     if len(quotes) % 2:
         last_start = int(starts[np.searchsorted(ends, quotes[-1])])
-        return None, None, last_start, None
+        return None, None, last_start, None, False
     # A trailing newline ends the last record; it does not start a new one.
     if len(arr) and arr[-1] == 10:
         starts = starts[:-1]
     delims = _positions(arr, ord(delimiter))
-    if len(quotes):
-        delims = delims[_outside_quotes(quotes, delims)]
+    delims = delims[_outside_quotes(quotes, delims)]
+    padded = _padded_cells(raw, arr, delims, ends)
     # Delimiters before each record's end, differenced: the cells of each
     # record (a lookup per record, not per delimiter).
     bounds = ends[: len(starts)] if len(ends) >= len(starts) else np.append(ends, len(arr))
     fields = np.diff(np.searchsorted(delims, bounds), prepend=0) + 1
-    return starts, fields, 0, _oversize_cell(raw, newlines, delims, bounds)
+    return starts, fields, 0, _oversize_cell(raw, newlines, delims, bounds), padded
+
+
+def _unquoted_layout(raw: bytes, arr: np.ndarray, newlines: np.ndarray, delimiter: str):
+    """`_record_layout` of a file without quotes (the usual case): every
+    line is a record and every delimiter separates cells, so the cells of
+    a line are its delimiters plus one, summed line by line in blocks
+    without listing the delimiters' positions; a cell longer than MAX_CELL
+    characters can only be on a line longer than that, and only such
+    lines are split. Returns (start lines, field counts, 0, oversize)."""
+    line_starts = np.concatenate(([0], newlines.astype(np.int64) + 1))
+    if len(arr) and arr[-1] == 10:  # a trailing newline ends the last line; it does not start one
+        line_starts = line_starts[:-1]
+    line_ends = np.append(line_starts[1:], len(arr))
+    fields = np.empty(len(line_starts), dtype=np.int64)
+    byte = ord(delimiter)
+    block = 1 << 14  # lines summed at once (a segment is never empty: it holds at least its newline)
+    for i in range(0, len(line_starts), block):
+        low, high = int(line_starts[i]), int(line_ends[min(i + block, len(line_starts)) - 1])
+        fields[i: i + block] = np.add.reduceat(arr[low:high] == byte, line_starts[i: i + block] - low,
+                                               dtype=np.int64)
+    fields += 1
+    oversize = None
+    for i in np.flatnonzero(line_ends - line_starts > MAX_CELL):
+        line = raw[line_starts[i]: line_ends[i]].decode("utf-8", "replace")
+        longest = max(len(cell.strip()) for cell in line.split(delimiter))
+        if longest > MAX_CELL:
+            oversize = (int(i) + 1, longest)
+            break
+    return np.arange(1, len(line_starts) + 1, dtype=np.int64), fields, 0, oversize
 
 
 def _oversize_cell(raw: bytes, newlines: np.ndarray, delims: np.ndarray, ends: np.ndarray):
@@ -292,8 +326,30 @@ def _as_trimmed_categories(column: pd.Series, trim: bool = True, nfc: bool = Fal
         values = values.str.strip()
     if nfc:
         values = values.str.normalize("NFC")
-    codes, uniques = pd.factorize(values)
+    array = values.to_numpy()
+    if _distinct_sorted(array):
+        # Each value is its own category, without hashing a million strings.
+        codes, uniques = np.arange(len(array)), pd.Index(array, dtype=object)
+    else:
+        codes, uniques = pd.factorize(values)
     return pd.Series(_categorical(codes, uniques), index=column.index, name=column.name)
+
+
+def _distinct_sorted(array: np.ndarray) -> bool:
+    """Whether the values after the first (the header's cell) increase
+    strictly, as codes do in a sorted export, and the first is none of
+    them: then all are distinct. Comparing neighbours costs a tenth of
+    hashing the values; any other order returns False (and is hashed)."""
+    if len(array) < 3:
+        return False
+    body = array[1:]
+    try:
+        if not (body[1:] > body[:-1]).all():
+            return False
+        at = int(np.searchsorted(body, array[0]))
+    except TypeError:  # not all text
+        return False
+    return at == len(body) or body[at] != array[0]
 
 
 def _categorical(codes: np.ndarray, uniques: pd.Index) -> pd.Categorical:
@@ -304,23 +360,62 @@ def _categorical(codes: np.ndarray, uniques: pd.Index) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype._from_fastpath(uniques, ordered=False))
 
 
-def _has_padding(raw: bytes, delimiter: str) -> bool:
+def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
+    """Mask of the rows whose every cell is empty (categorical columns).
+
+    Compared by codes: the empty text is at most one category of each
+    column. Columns with fewer categories go first, and once no row is
+    left blank the rest are skipped (a code column has a category per row:
+    comparing those with "" is the costly part)."""
+    blank = np.ones(len(frame), dtype=bool)
+    for col in sorted(frame.columns, key=lambda c: len(frame[c].cat.categories)):
+        column = frame[col]
+        empty = np.flatnonzero(np.asarray(column.cat.categories, dtype=object) == "")
+        if not len(empty):
+            return np.zeros(len(frame), dtype=bool)
+        blank &= column.cat.codes.to_numpy() == empty[0]
+        if not blank.any():
+            break
+    return blank
+
+
+def _padded_cells(raw: bytes, arr: np.ndarray, delims: np.ndarray, ends: np.ndarray) -> bool:
+    """`_has_padding` for a file with quoted cells, knowing where cells
+    start and end: a space or tab beside a delimiter or a record's end
+    outside quotes (the spaces of a quoted title after its commas are
+    text, not padding)."""
+    if not raw.isascii() and "\u00a0".encode() in raw:  # a no-break space: trim everything, to be safe
+        return True
+    if raw[:1] in (b" ", b"\t") or raw[-1:] in (b" ", b"\t"):
+        return True
+    last = len(arr) - 1
+    for marks in (delims, ends):
+        for i in range(0, len(marks), _CHUNK):
+            chunk = marks[i: i + _CHUNK]
+            beside = np.concatenate((arr[chunk[chunk > 0] - 1], arr[chunk[chunk < last] + 1]))
+            if ((beside == 32) | (beside == 9)).any():
+                return True
+    return False
+
+
+def _has_padding(raw: bytes, arr: np.ndarray, delimiter: str) -> bool:
     """Whether any cell may have spaces around it (else trimming is
     skipped): a space or tab next to a delimiter, a line end or the file's
-    ends. One numpy pass over the bytes, then a look at each space's
-    neighbours."""
-    if "\u00a0".encode() in raw:  # a no-break space somewhere: trim everything, to be safe
+    ends. Neighbouring bytes compared a block at a time."""
+    if not raw.isascii() and "\u00a0".encode() in raw:  # a no-break space: trim everything, to be safe
         return True
-    arr = np.frombuffer(raw, dtype=np.uint8)
-    if not len(arr):
+    if b" " not in raw and b"\t" not in raw:
         return False
-    blanks = np.flatnonzero((arr == 32) | (arr == 9))
-    if not len(blanks):
-        return False
-    if blanks[0] == 0 or blanks[-1] == len(arr) - 1:
+    if raw[:1] in (b" ", b"\t") or raw[-1:] in (b" ", b"\t"):
         return True
-    edges = np.array([10, ord(delimiter)], dtype=np.uint8)
-    return bool(np.isin(arr[blanks - 1], edges).any() or np.isin(arr[blanks + 1], edges).any())
+    tab, byte = b"\t" in raw, ord(delimiter)
+    for i in range(0, len(arr), _CHUNK):
+        part = arr[i: i + _CHUNK + 1]  # one byte of overlap: a pair across two blocks
+        edge = (part == byte) | (part == 10)
+        blank = (part == 32) | (part == 9) if tab else part == 32
+        if (edge[:-1] & blank[1:]).any() or (blank[:-1] & edge[1:]).any():
+            return True
+    return False
 
 
 def _first_line(text: str) -> str:
@@ -362,8 +457,9 @@ def parse(name: str, path: Path, data: bytes, shown: str, distinct: frozenset[st
     # The parser reads UTF-8 bytes with "\n" line ends: the file's own bytes
     # when they already are (no copy), else re-encoded.
     same_bytes = encoding == "utf-8" and b"\r" not in data and not data.startswith(b"\xef\xbb\xbf")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip(" \t\n;,"):
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not _ANY_CELL.search(text):  # (not `strip`: that would copy the whole text)
         empty.problems = [Problem(shown, 0, "", "il file è vuoto: manca anche la riga di intestazione")]
         return empty
     header_line = _first_line(text)
@@ -372,7 +468,8 @@ def parse(name: str, path: Path, data: bytes, shown: str, distinct: frozenset[st
     # Lines and cells are counted before anything is indexed: memory and
     # time below are a few bytes and a few nanoseconds per cell.
     arr = np.frombuffer(raw, dtype=np.uint8)
-    lines = _count(arr, 10) + (len(raw) > 0 and raw[-1:] != b"\n")
+    newline_count = _count(arr, 10)
+    lines = newline_count + (len(raw) > 0 and raw[-1:] != b"\n")
     if lines > MAX_LINES:
         empty.problems = [Problem(shown, 0, "", f"il file ha {_number(lines)} righe: al massimo {_number(MAX_LINES)}")]
         return empty
@@ -380,7 +477,7 @@ def parse(name: str, path: Path, data: bytes, shown: str, distinct: frozenset[st
     if cells > MAX_CELLS:
         empty.problems = [Problem(shown, 0, "", f"il file ha {_number(cells)} celle: al massimo {_number(MAX_CELLS)}")]
         return empty
-    starts, fields, open_quote, oversize = _record_layout(raw, delimiter)
+    starts, fields, open_quote, oversize, padded = _record_layout(raw, delimiter, newline_count)
     if open_quote < 0:
         empty.problems = [Problem(shown, -open_quote, "", _STRAY_QUOTE)]
         return empty
@@ -422,12 +519,13 @@ def parse(name: str, path: Path, data: bytes, shown: str, distinct: frozenset[st
     if len(frame) != len(starts):  # a quote inside an unquoted cell: records split differently
         empty.problems = [Problem(shown, _stray_quote_line(text, delimiter), "", _STRAY_QUOTE)]
         return empty
-    padded = _has_padding(raw, delimiter)
-    frame = frame.apply(_as_trimmed_categories, trim=padded, nfc=not raw.isascii())
-    blank = np.ones(len(frame), dtype=bool)
-    for col in frame.columns:
-        blank &= (frame[col] == "").to_numpy()
-    keep = np.flatnonzero(~blank)
+    # Values need bringing to NFC only if the text is not NFC already
+    # (checked once on the whole text, in C): a cut at an ASCII delimiter,
+    # newline or space never splits what NFC would compose.
+    nfc = not raw.isascii() and not unicodedata.is_normalized("NFC", text)
+    frame = pd.DataFrame({col: _as_trimmed_categories(frame[col], trim=padded, nfc=nfc) for col in frame.columns},
+                         copy=False)
+    keep = np.flatnonzero(~_blank_rows(frame))
     if not len(keep):
         empty.problems = [Problem(shown, 0, "", "il file è vuoto: manca anche la riga di intestazione")]
         return empty
@@ -455,8 +553,11 @@ def parse(name: str, path: Path, data: bytes, shown: str, distinct: frozenset[st
                 shown, int(table.lines[i]), "",
                 f"la riga ha {int(fields[body][i])} celle ma l’intestazione {n_header}: "
                 f"forse un testo contiene “{delimiter}” senza essere racchiuso tra virgolette"))
-    table.frame = pd.DataFrame({h: frame[i].iloc[body].reset_index(drop=True)
-                                for h, i in seen.items()})
+    # The rows after the header, as a slice when nothing else was skipped
+    # (no copy), else picked out.
+    rows = slice(int(body[0]), int(body[-1]) + 1) if len(body) and body[-1] - body[0] == len(body) - 1 else body
+    table.frame = pd.DataFrame({h: frame[i].iloc[rows].reset_index(drop=True)
+                                for h, i in seen.items()}, copy=False)
     return table
 
 

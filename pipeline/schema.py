@@ -41,6 +41,9 @@ class Column:
     working). `note`: what the column means, for the analysts'
     instructions; `suggested`: an open set whose values repeat (names): the
     workbook offers the values already used, without refusing new ones.
+    `repeated`: a few distinct values over very many rows (the meetings'
+    group, theme, mode): typed as categorical, so that checks and counts
+    work on the distinct values and integer codes, not on every row's text.
     """
 
     name: str
@@ -52,6 +55,7 @@ class Column:
     in_header: bool = True
     note: str = ""
     suggested: bool = False
+    repeated: bool = False
 
 
 @dataclass(frozen=True)
@@ -69,7 +73,7 @@ class Table:
     @property
     def distinct(self) -> frozenset[str]:
         """Columns whose values are mostly all different (keys, free text)."""
-        return frozenset(c.name for c in self.columns if c.unique or c.kind == "text")
+        return frozenset(c.name for c in self.columns if c.unique or (c.kind == "text" and not c.suggested))
 
 
 @dataclass(frozen=True)
@@ -112,13 +116,13 @@ TABLES = (
     ), "i progetti finanziati"),
     Table("incontri", (
         Column("incontro", "code", unique=True, note="per esempio INC-001"),
-        Column("gruppo", "code"),
+        Column("gruppo", "code", repeated=True),
         Column("data", "date", note="gli incontri dopo la data di riferimento non sono conteggiati"),
-        Column("tema", "code"),
-        Column("modalita", "choice", choices=MODES),
+        Column("tema", "code", repeated=True),
+        Column("modalita", "choice", choices=MODES, repeated=True),
         Column("partecipanti", "int", required=False, minimum=0,
                note="scritto senza separatore delle migliaia; vuoto conta zero"),
-        Column("facilitatore", "text", required=False, in_header=False, suggested=True,
+        Column("facilitatore", "text", required=False, in_header=False, suggested=True, repeated=True,
                note="chi ha condotto l’incontro; vuoto: il facilitatore del gruppo"),
     ), "gli incontri dei gruppi"),
 )

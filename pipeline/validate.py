@@ -105,25 +105,36 @@ class _Checker:
         """The column typed as `spec` says, NA where empty or wrong."""
         frame = self.table.frame
         if spec.name not in frame.columns and not spec.in_header:
-            return pd.Series([None] * len(frame), name=spec.name, dtype=object)  # an older file: all empty
+            if spec.repeated:  # an older file: all empty
+                return pd.Series(pd.Categorical.from_codes(np.full(len(frame), -1), categories=pd.Index([], dtype=object)),
+                                 name=spec.name)
+            return pd.Series([None] * len(frame), name=spec.name, dtype=object)
         if spec.name not in frame.columns:
             self.problems.append(Problem(self.table.shown, self.table.header_line, spec.name,
                                          "colonna mancante nell’intestazione"))
             return None
         raw = frame[spec.name]
-        cats = pd.Index(raw.cat.categories.astype(str))
+        cats = raw.cat.categories
+        if not pd.api.types.is_object_dtype(cats.dtype):
+            cats = pd.Index(cats.astype(str), dtype=object)
         codes = raw.cat.codes.to_numpy()
-        empty = (cats == "")[codes]
+        empty_cats = np.asarray(cats, dtype=object) == ""
+        empty = empty_cats[codes]
         if spec.required:
             self.report(spec.name, empty, lambda v: "valore mancante")
         typed, bad, word = _typer(spec, self.window)(cats)
         self.report(spec.name, bad[codes] & ~empty, word)
-        if spec.unique:
+        if spec.unique and not (np.diff(codes) > 0).all():  # increasing codes: all different
             dup = raw.duplicated(keep="first").to_numpy() & ~empty
             if dup.any():
                 first = pd.Series(self.table.lines, index=raw.to_numpy()).groupby(level=0).first()
                 self.report(spec.name, dup, lambda v: f"codice {quote_value(v)} ripetuto "
                             f"(compare già alla riga {int(first[v])})")
+        if spec.repeated:
+            # Distinct typed values as categories ("online" and "Online"
+            # are one); a cell left empty or wrong is a missing value.
+            typed_codes, uniques = pd.factorize(typed)
+            return pd.Series(pd.Categorical.from_codes(typed_codes[codes], categories=uniques), name=spec.name)
         return pd.Series(typed.take(codes), name=spec.name)
 
 
@@ -133,7 +144,9 @@ def _typer(spec: Column, window: tuple[date, date]):
     `window`."""
     if spec.kind in ("code", "text"):
         def typer(cats):
-            return pd.Index(cats.where(cats != "", None), dtype=object), np.zeros(len(cats), bool), None
+            values = np.array(cats, dtype=object)
+            values[values == ""] = None
+            return pd.Index(values, dtype=object), np.zeros(len(cats), bool), None
         return typer
     if spec.kind == "int":
         def typer(cats):
@@ -285,7 +298,7 @@ def _typed_tables(tables: dict[str, RawTable], problems: list[Problem],
             continue
         checker = _Checker(table, problems, window)
         columns = {c.name: checker.column(c) for c in spec.columns if c.name not in missing}
-        frame = pd.DataFrame(columns)
+        frame = pd.DataFrame(columns, copy=False)
         frame["_riga"] = table.lines
         typed[spec.name] = frame
     return typed
@@ -409,11 +422,11 @@ def _warnings(typed, tables, reference: date) -> list[Problem]:
                              f"incontro del {incontri['data'].iloc[i]:%d/%m/%Y}, dopo la data di "
                              f"riferimento ({shown_ref}): non conteggiato"))
     counted = incontri.loc[~late]
-    for _, row in gruppi.loc[~gruppi["gruppo"].isin(set(counted["gruppo"]))].iterrows():
+    for _, row in gruppi.loc[~gruppi["gruppo"].isin(counted["gruppo"].unique())].iterrows():
         found.append(Problem(tables["gruppi"].shown, int(row["_riga"]), "gruppo",
                              f"il gruppo {quote_value(row['gruppo'])} non ha incontri "
                              f"entro il {shown_ref}"))
-    for _, row in temi.loc[~temi["tema"].isin(set(counted["tema"]))].iterrows():
+    for _, row in temi.loc[~temi["tema"].isin(counted["tema"].unique())].iterrows():
         found.append(Problem(tables["temi"].shown, int(row["_riga"]), "tema",
                              f"il tema {quote_value(row['tema'])} non è trattato in nessun incontro "
                              f"entro il {shown_ref}"))
@@ -424,9 +437,17 @@ def _led_by(incontri: pd.DataFrame, gruppi: pd.DataFrame) -> pd.Series:
     """Who led each meeting: its own `facilitatore`, else its group's (so a
     group that changes facilitator does not rewrite the meetings that name
     who led them)."""
-    of_group = incontri["gruppo"].map(dict(zip(gruppi["gruppo"], gruppi["facilitatore"])))
-    own = incontri["facilitatore"]
-    return own.where(own.notna(), of_group)
+    # Both columns are categorical (schema: repeated): the group's
+    # facilitator is looked up once per group, not once per meeting.
+    groups, own = incontri["gruppo"].cat, incontri["facilitatore"].cat
+    leader = pd.Index(groups.categories).map(dict(zip(gruppi["gruppo"], gruppi["facilitatore"])))
+    names = own.categories.append(pd.Index(leader.dropna(), dtype=object)).unique()
+    leader_codes = names.get_indexer(leader)  # -1 where the group is unknown
+    group_codes = groups.codes.to_numpy()
+    of_group = np.where(group_codes >= 0, leader_codes[group_codes], -1)
+    own_codes = own.codes.to_numpy()  # own categories come first in `names`: same codes
+    return pd.Series(pd.Categorical.from_codes(np.where(own_codes >= 0, own_codes, of_group), categories=names),
+                     index=incontri.index, name="facilitatore")
 
 
 def reattributed(previous: Dataset, previous_year: int, previous_reference: date,
@@ -438,7 +459,7 @@ def reattributed(previous: Dataset, previous_year: int, previous_reference: date
                                    ["incontro", "facilitatore"]]
     joined = current.incontri[["incontro", "facilitatore", "_riga"]].merge(
         before, on="incontro", suffixes=("", "_prima"))
-    changed = joined.loc[joined["facilitatore"] != joined["facilitatore_prima"]]
+    changed = joined.loc[joined["facilitatore"].astype(object) != joined["facilitatore_prima"].astype(object)]
     shown_rows = changed.head(MAX_PER_CHECK)
     found = [Problem(shown, int(line), "facilitatore",
                      f"l’incontro {quote_value(code)} nel {previous_year} era guidato da {quote_value(before)}, "
