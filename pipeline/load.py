@@ -184,7 +184,8 @@ def _record_layout(raw: bytes, delimiter: str, newline_count: int | None = None)
     Works on the bytes with numpy: a newline ends a record when an even
     number of quote characters precedes it (a doubled quote inside a quoted
     cell counts twice, so parity still holds). Returns (start lines, field
-    counts, open_quote_line, oversize, padded) where open_quote_line is the
+    counts (for a file without quotes, a `_LineFields` that counts them
+    when asked), open_quote_line, oversize, padded) where open_quote_line is the
     line of a quote that is never closed, minus the line of a quote in the
     middle of a word, or 0; oversize is (line, characters) of the first cell
     longer than MAX_CELL characters, or None; padded says whether any cell
@@ -221,25 +222,41 @@ def _record_layout(raw: bytes, delimiter: str, newline_count: int | None = None)
     return starts, fields, 0, _oversize_cell(raw, newlines, delims, bounds), padded
 
 
+class _LineFields:
+    """The cells of each line of a file without quotes, counted only when
+    asked: the parser checks every line against the header's width as it
+    reads, so the count of all lines is needed only when some line is
+    wider (its delimiters plus one, summed line by line in blocks)."""
+
+    def __init__(self, raw: bytes, arr: np.ndarray, line_starts: np.ndarray, line_ends: np.ndarray,
+                 delimiter: str):
+        self.raw, self.arr, self.starts, self.ends, self.delimiter = raw, arr, line_starts, line_ends, delimiter
+
+    def all(self) -> np.ndarray:
+        fields = np.empty(len(self.starts), dtype=np.int64)
+        byte = ord(self.delimiter)
+        block = 1 << 14  # lines summed at once (a segment is never empty: it holds at least its newline)
+        for i in range(0, len(self.starts), block):
+            low, high = int(self.starts[i]), int(self.ends[min(i + block, len(self.starts)) - 1])
+            fields[i: i + block] = np.add.reduceat(self.arr[low:high] == byte, self.starts[i: i + block] - low,
+                                                   dtype=np.int64)
+        return fields + 1
+
+    def of(self, line: int) -> int:
+        """Cells of one line (0-based)."""
+        return self.raw.count(self.delimiter.encode(), int(self.starts[line]), int(self.ends[line])) + 1
+
+
 def _unquoted_layout(raw: bytes, arr: np.ndarray, newlines: np.ndarray, delimiter: str):
     """`_record_layout` of a file without quotes (the usual case): every
-    line is a record and every delimiter separates cells, so the cells of
-    a line are its delimiters plus one, summed line by line in blocks
-    without listing the delimiters' positions; a cell longer than MAX_CELL
-    characters can only be on a line longer than that, and only such
-    lines are split. Returns (start lines, field counts, 0, oversize)."""
+    line is a record and every delimiter separates cells. The cells per
+    line are counted later, if at all (`_LineFields`); a cell longer than
+    MAX_CELL characters can only be on a line longer than that, and only
+    such lines are split. Returns (start lines, line fields, 0, oversize)."""
     line_starts = np.concatenate(([0], newlines.astype(np.int64) + 1))
     if len(arr) and arr[-1] == 10:  # a trailing newline ends the last line; it does not start one
         line_starts = line_starts[:-1]
     line_ends = np.append(line_starts[1:], len(arr))
-    fields = np.empty(len(line_starts), dtype=np.int64)
-    byte = ord(delimiter)
-    block = 1 << 14  # lines summed at once (a segment is never empty: it holds at least its newline)
-    for i in range(0, len(line_starts), block):
-        low, high = int(line_starts[i]), int(line_ends[min(i + block, len(line_starts)) - 1])
-        fields[i: i + block] = np.add.reduceat(arr[low:high] == byte, line_starts[i: i + block] - low,
-                                               dtype=np.int64)
-    fields += 1
     oversize = None
     for i in np.flatnonzero(line_ends - line_starts > MAX_CELL):
         line = raw[line_starts[i]: line_ends[i]].decode("utf-8", "replace")
@@ -247,6 +264,7 @@ def _unquoted_layout(raw: bytes, arr: np.ndarray, newlines: np.ndarray, delimite
         if longest > MAX_CELL:
             oversize = (int(i) + 1, longest)
             break
+    fields = _LineFields(raw, arr, line_starts, line_ends, delimiter)
     return np.arange(1, len(line_starts) + 1, dtype=np.int64), fields, 0, oversize
 
 
@@ -443,6 +461,50 @@ def _sniff_delimiter(header: str) -> str:
     return ";" if header.count(";") > header.count(",") else ","
 
 
+def _dtypes(header_cells: list[str], width: int, distinct: frozenset[str]) -> dict:
+    """Parser dtypes: plain strings for the `distinct` columns, categorical
+    for the others (see `parse`)."""
+    return {i: (object if header_name(cell) in distinct else "category")
+            for i, cell in enumerate(header_cells[:width])}
+
+
+def _read_frame(raw: bytes, delimiter: str, dtypes: dict, width: int, wider_ok: bool = True) -> pd.DataFrame | None:
+    """pandas' C parser on the bytes, `width` columns of text. A line with
+    more cells raises ParserError, or, when not `wider_ok`, gives None."""
+    try:
+        return pd.read_csv(io.BytesIO(raw), sep=delimiter, header=None, names=range(width),
+                           dtype=dtypes or "category", skip_blank_lines=False, na_filter=False,
+                           keep_default_na=False, quotechar='"', doublequote=True, engine="c",
+                           encoding="utf-8")
+    except pd.errors.ParserError as exc:
+        if wider_ok or "Expected" not in str(exc):
+            raise
+        return None
+
+
+def _checked_frame(raw: bytes, shown: str, delimiter: str, starts: np.ndarray, fields: np.ndarray, oversize,
+                   header_cells: list[str], distinct: frozenset[str]) -> tuple[pd.DataFrame | None, Problem | None]:
+    """The frame of a file whose cells per record are known, or the
+    problem that stops it being read. Shapes are bounded before the parser
+    runs: a record of a million cells or a cell of fifty million
+    characters would cost minutes and gigabytes there, and later in the
+    charts."""
+    width = int(fields.max())
+    if width > MAX_COLUMNS:
+        first = int(np.argmax(fields > MAX_COLUMNS))
+        return None, Problem(shown, int(starts[first]), "", f"la riga ha {_number(int(fields[first]))} celle: "
+                             f"al massimo {_number(MAX_COLUMNS)} (controllare i separatori)")
+    if oversize:
+        return None, Problem(shown, oversize[0], "", f"una cella ha {_number(oversize[1])} caratteri: "
+                             f"al massimo {_number(MAX_CELL)}")
+    try:
+        return _read_frame(raw, delimiter, _dtypes(header_cells, width, distinct), width), None
+    except (pd.errors.ParserError, ValueError) as exc:  # layout and parser disagree: should not happen
+        found = re.search(r"line (\d+)", str(exc))
+        return None, Problem(shown, int(found.group(1)) if found else 0, "",
+                             "struttura del file non riconosciuta: controllare virgolette e separatori")
+
+
 def parse(name: str, path: Path, data: bytes, shown: str, distinct: frozenset[str] = frozenset()) -> RawTable:
     """Parse one CSV file's bytes into a RawTable (problems attached).
 
@@ -487,38 +549,29 @@ def parse(name: str, path: Path, data: bytes, shown: str, distinct: frozenset[st
                           Problem(shown, open_quote, "", "virgolette aperte e mai chiuse: "
                                   "da questa riga in poi il file non si può leggere")]
         return empty
-    width = int(fields.max())
-    # Shapes are bounded before the parser runs: a record of a million cells
-    # or a cell of fifty million characters would cost minutes and gigabytes
-    # there, and later in the charts.
-    if width > MAX_COLUMNS:
-        first = int(np.argmax(fields > MAX_COLUMNS))
-        empty.problems = [Problem(shown, int(starts[first]), "", f"la riga ha {_number(int(fields[first]))} celle: "
-                                  f"al massimo {_number(MAX_COLUMNS)} (controllare i separatori)")]
-        return empty
-    if oversize:
-        empty.problems = [Problem(shown, oversize[0], "", f"una cella ha {_number(oversize[1])} caratteri: "
-                                  f"al massimo {_number(MAX_CELL)}")]
-        return empty
     # Columns of (nearly) distinct values are read as plain strings and made
     # categorical by hashing: the parser's own categories would be sorted and
     # merged chunk by chunk, the slowest step on a million-row file.
     header_cells = next(csv.reader([header_line], delimiter=delimiter), [])
-    dtypes = {i: (object if header_name(cell) in distinct else "category")
-              for i, cell in enumerate(header_cells[:width])}
-    try:
-        frame = pd.read_csv(io.BytesIO(raw), sep=delimiter, header=None, names=range(width),
-                            dtype=dtypes or "category", skip_blank_lines=False, na_filter=False,
-                            keep_default_na=False, quotechar='"', doublequote=True, engine="c",
-                            encoding="utf-8")
-    except (pd.errors.ParserError, ValueError) as exc:  # layout and parser disagree: should not happen
-        found = re.search(r"line (\d+)", str(exc))
-        empty.problems = [Problem(shown, int(found.group(1)) if found else 0, "",
-                                  "struttura del file non riconosciuta: controllare virgolette e separatori")]
-        return empty
+    frame = None
+    if isinstance(fields, _LineFields):
+        # No quotes: read at the header's width, the parser stopping at a
+        # wider line; only then are the cells of every line counted.
+        width = header_line.count(delimiter) + 1
+        if width <= MAX_COLUMNS and not oversize:
+            frame = _read_frame(raw, delimiter, _dtypes(header_cells, width, distinct), width, wider_ok=False)
+        if frame is None:
+            fields = fields.all()
+    if frame is None:
+        frame, problem = _checked_frame(raw, shown, delimiter, starts, fields, oversize, header_cells, distinct)
+        if problem:
+            empty.problems = [problem]
+            return empty
     if len(frame) != len(starts):  # a quote inside an unquoted cell: records split differently
         empty.problems = [Problem(shown, _stray_quote_line(text, delimiter), "", _STRAY_QUOTE)]
         return empty
+    width = len(frame.columns)
+    # Values need bringing to NFC only if the text is not NFC already
     # Values need bringing to NFC only if the text is not NFC already
     # (checked once on the whole text, in C): a cut at an ASCII delimiter,
     # newline or space never splits what NFC would compose.
@@ -542,16 +595,17 @@ def parse(name: str, path: Path, data: bytes, shown: str, distinct: frozenset[st
             seen[h] = i
     # Cells beyond the header: empty ones (Excel pads rows with ";;;") are
     # ignored; a filled one means the row's cells have shifted.
-    over = fields[body] > n_header
-    if over.any():
+    # (Lines counted lazily are at most as wide as the frame.)
+    if (width > n_header if isinstance(fields, _LineFields) else (fields[body] > n_header).any()):
         extra = np.zeros(len(body), dtype=bool)
         for col in range(n_header, width):
             extra |= (frame[col].iloc[body] != "").to_numpy()
         table.shifted = extra
         for i in np.flatnonzero(extra)[:50]:
+            cells = fields.of(int(body[i])) if isinstance(fields, _LineFields) else int(fields[body][i])
             table.problems.append(Problem(
                 shown, int(table.lines[i]), "",
-                f"la riga ha {int(fields[body][i])} celle ma l’intestazione {n_header}: "
+                f"la riga ha {cells} celle ma l’intestazione {n_header}: "
                 f"forse un testo contiene “{delimiter}” senza essere racchiuso tra virgolette"))
     # The rows after the header, as a slice when nothing else was skipped
     # (no copy), else picked out.

@@ -136,3 +136,23 @@ def test_padding_anywhere_is_trimmed(raw):
 def test_inner_spaces_are_kept():
     table = parse("t", None, "a,b\nin presenza,Sud e Isole\n".encode(), "t.csv")
     assert table.frame.astype(str).values.tolist() == [["in presenza", "Sud e Isole"]]
+
+
+@pytest.mark.parametrize("raw, line, cells", [
+    ("a,b\n1,2\n3,4,5\n6,7\n", 3, 3),  # wider than the header: every line is counted
+    ("a;b;;\n1;2;;\n3;4;x;\n5;6\n", 3, 4),  # header padded by Excel: its width, a filled padding cell
+    ('a,b\n"1",2\n3,4,5\n', 3, 3),  # the same with quotes (the other reader)
+])
+def test_load_reports_the_cells_of_a_shifted_line(raw, line, cells):
+    table = parse("t", None, raw.encode(), "t.csv")
+    shifted = [p for p in table.problems if "celle ma l’intestazione" in p.message]
+    assert [(p.line, p.message.split(" ma ")[0]) for p in shifted] == [(line, f"la riga ha {cells} celle")]
+    assert table.shifted.tolist() == [i == line - 2 for i in range(len(table.frame))]
+
+
+def test_load_lines_narrower_than_the_header_and_blank_lines_are_kept_in_place():
+    table = parse("t", None, b"a,b,c\n1,2,3\n\n4,5\n6,7,8\n", "t.csv")
+    assert table.problems == []
+    assert table.lines.tolist() == [2, 4, 5]
+    assert table.frame.astype(str).fillna("").values.tolist()[0] == ["1", "2", "3"]
+    assert table.frame["a"].astype(str).tolist() == ["1", "4", "6"]
