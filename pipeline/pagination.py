@@ -11,6 +11,13 @@ a figure, the figure is allowed to give way, within limits:
 The print version is then laid out again with those touches (`Touches`,
 given to the print template).
 
+A long table (more rows than a third of a page holds, `LONG_TABLE`) would
+call for that second layout nearly every time it does not fit where it
+starts, so it may break from the first layout on (`first_touches`); only
+when it then starts in a page's bottom third, where it would break after a
+few rows, is it laid out again kept whole (on the next page, leaving that
+third empty, as a short table would).
+
 `scope_headers` completes the tagging of tables: WeasyPrint links every
 data cell to its header cells (/Headers); header cells also get their /Scope
 (/Column in the head, /Row at the start of a body row), which PDF/UA checkers
@@ -23,6 +30,7 @@ from dataclasses import dataclass, field
 
 EMPTY_LIMIT = 1 / 3  # of a page's content height
 MIN_SCALE = 0.8
+LONG_TABLE = 15  # rows; at about 5.5 mm a row, more than a third of an A4 page's content
 
 
 @dataclass(frozen=True)
@@ -31,6 +39,7 @@ class Touches:
 
     tabelle_divisibili: frozenset[str] = frozenset()  # ids of table captions whose figure may break
     scala: dict[int, float] = field(default_factory=dict)  # chart number -> scale of its drawing
+    tabelle_intere: frozenset[str] = frozenset()  # long tables that start too low to break: kept whole
 
     def __bool__(self) -> bool:
         return bool(self.tabelle_divisibili or self.scala)
@@ -81,9 +90,33 @@ def gaps(document) -> list[PageGap]:
     return found
 
 
+def first_touches(tables: dict[str, int]) -> Touches:
+    """The touches of the first layout: the tables (caption id -> rows)
+    longer than LONG_TABLE may break (see module doc)."""
+    return Touches(frozenset(caption for caption, rows in tables.items() if rows > LONG_TABLE))
+
+
+def _starts_too_low(document, caption: str) -> bool:
+    """Whether the table with this caption breaks across pages starting in
+    the bottom third of a page (EMPTY_LIMIT of its height or less left)."""
+    pages = [p._page_box for p in document.pages]
+    for index, page_box in enumerate(pages[:-1]):
+        for box, ancestors in _content(page_box):
+            if getattr(box, "element_tag", None) == "caption" and box.element.get("id") == caption:
+                figure = next((a for a in reversed(ancestors) if getattr(a, "element_tag", None) == "figure"), None)
+                if figure is None:
+                    return False
+                left = page_box.content_box_y() + page_box.height - figure.position_y
+                continued = any(getattr(b, "element_tag", None) == "figure" and b.element is figure.element
+                                for b, _a in _content(pages[index + 1]))
+                return continued and left <= page_box.height * EMPTY_LIMIT
+    return False
+
+
 def touches(document, current: Touches) -> Touches:
     """`current` plus what the pages of `document` call for (see module doc)."""
-    tables = set(current.tabelle_divisibili)
+    whole = set(current.tabelle_intere) | {t for t in current.tabelle_divisibili if _starts_too_low(document, t)}
+    tables = set(current.tabelle_divisibili) - whole
     scale = dict(current.scala)
     for gap in gaps(document):
         figure = gap.next_figure
@@ -93,7 +126,7 @@ def touches(document, current: Touches) -> Touches:
         if "tabella" in classes:
             caption = next((b.element.get("id") for b, _ in _walk(figure)
                             if getattr(b, "element_tag", None) == "caption" and b.element.get("id")), None)
-            if caption:
+            if caption and caption not in whole:
                 tables.add(caption)
         elif "grafico" in classes and figure.element.get("id", "").startswith("grafico-"):
             number = int(figure.element.get("id").removeprefix("grafico-"))
@@ -103,7 +136,7 @@ def touches(document, current: Touches) -> Touches:
             rest = figure.margin_height() - image.margin_height()
             fits = (gap.empty - rest - 2) / image.margin_height() * scale.get(number, 1)
             scale[number] = max(MIN_SCALE, min(scale.get(number, 1), int(fits * 100) / 100))
-    return Touches(frozenset(tables), scale)
+    return Touches(frozenset(tables), scale, frozenset(whole))
 
 
 def column_widths(document) -> dict[str, tuple[float, ...]]:

@@ -140,16 +140,17 @@ def pdf(ctx: Context, variant: str | None = "pdf/ua-1") -> bytes:
     PDF/UA on its own, and `pdf_tags` keeps the tags in PDF/A-3b, which
     would otherwise drop them. Fonts are embedded, subsetted by HarfBuzz
     (reproducibly). A page left more than a third empty by a figure that
-    moved on is laid out again with that figure allowed to give way
-    (`pagination`); tables keep the column widths of the first layout, which
+    moved on is laid out again with that figure allowed to give way; a long
+    table may break from the start (`pagination`); tables keep the column
+    widths of the first layout, which
     pagination does not change, instead of measuring every cell again.
     """
     from weasyprint import HTML
 
     from .fetcher import LocalFetcher
-    from .pagination import Touches, column_widths, scope_headers, touches
+    from .pagination import column_widths, first_touches, scope_headers, touches
     options = {"pdf_variant": variant, "pdf_tags": True, "uncompressed_pdf": False, "custom_metadata": False}
-    applied, columns = Touches(), {}
+    applied, columns = first_touches({f"tab-{ctx.tabella.numero}": len(ctx.tabella.righe) + 1}), {}
     for _ in range(3):
         document = HTML(string=print_html(ctx, applied, columns), base_url=ASSETS.as_uri() + "/",
                         url_fetcher=LocalFetcher()).render(**options)

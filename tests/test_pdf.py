@@ -371,6 +371,24 @@ def test_a_table_that_moved_on_may_break_and_a_full_page_is_left_alone():
     assert not touches(_layout(full + table), Touches())
 
 
+def test_a_long_table_may_break_from_the_first_layout_unless_it_starts_in_a_pages_bottom_third():
+    from pipeline.pagination import LONG_TABLE, first_touches, touches
+    rows = "".join(f"<tr><th>riga {i}</th><td>{i}</td></tr>" for i in range(30))
+    table = f'<figure class="tabella"><table><caption id="tab-9">Tab 9</caption><tbody>{rows}</tbody></table></figure>'
+    css = "figure:has(caption#tab-9) { break-inside: auto }"  # what the print template writes for it
+    first = first_touches({"tab-9": 31, "tab-confronto": LONG_TABLE})
+    assert first.tabelle_divisibili == {"tab-9"}  # short tables keep the stylesheet's rule
+    # Starting high on the page, it breaks where the page ends: nothing to lay out again.
+    high = _layout(f'<img src="{_svg_uri(300, 250)}" style="display: block">' + table, css)
+    assert len(high.pages) == 2 and touches(high, first) == first
+    # Starting in the bottom third, it would break after a few rows: kept whole instead, for good.
+    low = _layout(f'<img src="{_svg_uri(300, 450)}" style="display: block">' + table, css)
+    wanted = touches(low, first)
+    assert not wanted.tabelle_divisibili and wanted.tabelle_intere == {"tab-9"}
+    whole = _layout(f'<img src="{_svg_uri(300, 450)}" style="display: block">' + table)
+    assert touches(whole, wanted) == wanted  # the page it leaves is under a third empty: no touch
+
+
 def test_a_second_layout_keeps_the_first_ones_table_columns_without_measuring_cells(monkeypatch):
     """The widths `column_widths` reads from a layout, given back as `<col>`
     widths with the fixed table layout, are the same columns to the last
