@@ -21,7 +21,7 @@ Measures:
   scala       the large shape with 10,000, 100,000 and 1,000,000 meetings
 and writes the tables to bench/risultati.md. The import floor, the 2021
 build and the large shape take turns run by run (their ratios are the
-targets of issue 12), and the package's bytecode and the compiled templates
+targets of issue 12, with the scaling series), and the package's bytecode and the compiled templates
 (.cache/modelli) are written first, as by any earlier run.
 
 Usage: python bench/benchmark.py [--runs 5] [--large-runs 3] [--skip-large]
@@ -217,12 +217,12 @@ def main() -> None:
             for meetings in SCALE:
                 folders[meetings] = Path(tmp) / f"grande-{meetings}"
                 write_edition(folders[meetings], Shape(**{**LARGE.__dict__, "incontri": meetings}))
-        # The three measures the targets compare, taking turns.
+        # The measures the targets compare, and the scaling series, taking turns.
         trio = [(floor_args, args.runs), (build + ["--anno", "2021"], args.runs)]
-        if folders:
-            trio.append((build + ["--data", str(folders[LARGE.incontri])], args.large_runs))
+        trio += [(build + ["--data", str(folders[m])], args.large_runs) for m in folders]
         found = interleaved(trio)
         imports, one = found[0], found[1]
+        by_size = dict(zip(folders, found[2:]))
         for name, result in ((floor_name, imports), ("build 2021", one)):
             rows.append((name, result))
             print(_row(name, result), flush=True)
@@ -230,13 +230,12 @@ def main() -> None:
         measure("`check --anno 2021`", [py, "-m", "pipeline", "check", "--anno", "2021"], args.runs)
         measure("build di tutte le edizioni di esempio", build, args.runs)
         if folders:
-            large = found[2]
+            large = by_size[LARGE.incontri]
             data = sample_with_meetings(Path(tmp) / "campione", 1_000_000)
             sample_1m = measure("build 2021 con 1.000.000 di incontri (16 gruppi, 3 bandi)",
                                 build + ["--data", str(data)], args.large_runs)
             for meetings in SCALE:
-                result = large if meetings == LARGE.incontri else median_of(
-                    build + ["--data", str(folders[meetings])], args.large_runs)
+                result = by_size[meetings]
                 scale.append((meetings, result))
                 print(_row(f"forma grande, {meetings} incontri", result), flush=True)
             rows.append((large_name, large))
@@ -252,7 +251,7 @@ def main() -> None:
         "pacchetto `pipeline/` e i modelli Jinja compilati in `.cache/modelli/` già scritti, come dopo "
         "la prima esecuzione); tempo CPU (utente + "
         "sistema) di tutto il processo, mediana delle esecuzioni; memoria: picco (max RSS) del processo. "
-        "Import, build 2021 e forma grande si alternano esecuzione per esecuzione, così che una macchina "
+        "Import, build 2021 e forma grande (con la serie di scala) si alternano esecuzione per esecuzione, così che una macchina "
         "che rallenta o accelera durante la misura pesi allo stesso modo sui tre e i rapporti restino validi. "
         "Le colonne delle fasi sono il tempo CPU di ciascuna fase (le importazioni pigre di matplotlib e "
         "WeasyPrint cadono in `grafici` e `pdf`).",

@@ -118,13 +118,18 @@ class _Checker:
         if not pd.api.types.is_object_dtype(cats.dtype):
             cats = pd.Index(cats.astype(str), dtype=object)
         codes = raw.cat.codes.to_numpy()
+        increasing = bool((np.diff(codes) > 0).all())  # then all different
+        # A code column read in order has one category per row, in row
+        # order: the rows' values are a slice of the categories (no lookup).
+        pick = slice(int(codes[0]), int(codes[-1]) + 1) if increasing and len(codes) and \
+            codes[-1] - codes[0] == len(codes) - 1 else codes
         empty_cats = np.asarray(cats, dtype=object) == ""
-        empty = empty_cats[codes]
+        empty = empty_cats[pick]
         if spec.required:
             self.report(spec.name, empty, lambda v: "valore mancante")
         typed, bad, word = _typer(spec, self.window)(cats)
-        self.report(spec.name, bad[codes] & ~empty, word)
-        if spec.unique and not (np.diff(codes) > 0).all():  # increasing codes: all different
+        self.report(spec.name, bad[pick] & ~empty, word)
+        if spec.unique and not increasing:
             dup = raw.duplicated(keep="first").to_numpy() & ~empty
             if dup.any():
                 first = pd.Series(self.table.lines, index=raw.to_numpy()).groupby(level=0).first()
@@ -135,7 +140,7 @@ class _Checker:
             # are one); a cell left empty or wrong is a missing value.
             typed_codes, uniques = pd.factorize(typed)
             return pd.Series(pd.Categorical.from_codes(typed_codes[codes], categories=uniques), name=spec.name)
-        return pd.Series(typed.take(codes), name=spec.name)
+        return pd.Series(typed[pick] if isinstance(pick, slice) else typed.take(codes), name=spec.name)
 
 
 def _typer(spec: Column, window: tuple[date, date]):
@@ -146,7 +151,7 @@ def _typer(spec: Column, window: tuple[date, date]):
         def typer(cats):
             values = np.array(cats, dtype=object)
             values[values == ""] = None
-            return pd.Index(values, dtype=object), np.zeros(len(cats), bool), None
+            return pd.Index(values, dtype=object, copy=False), np.zeros(len(cats), bool), None
         return typer
     if spec.kind == "int":
         def typer(cats):
