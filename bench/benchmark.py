@@ -132,16 +132,27 @@ def median_of(args: list[str], runs: int, cold: bool = True) -> Run:
     return summary([run_cold(args, cold) for _ in range(runs)])
 
 
-def interleaved(measures: list[tuple[list[str], int]]) -> list[Run]:
+def interleaved(measures: list[tuple[list[str], int]]) -> tuple[list[Run], list[list[float]]]:
     """Medians of several measures whose runs take turns (first run of
     each, then the second of each, ...): a machine whose speed drifts
-    during the bench slows them alike, so their ratios hold."""
+    during the bench slows them alike, so their ratios hold. Also returns
+    each measure's CPU time run by run (for ratios turn by turn)."""
     results: list[list[Run]] = [[] for _ in measures]
     for i in range(max(runs for _, runs in measures)):
         for (args, runs), found in zip(measures, results):
             if i < runs:
                 found.append(run_cold(args))
-    return [summary(found) for found in results]
+    return [summary(found) for found in results], [[r.cpu for r in found] for found in results]
+
+
+def turn_ratios(base: list[float], value: list[float]) -> str:
+    """The ratio value/base within each turn (same moment, same machine
+    speed): median and quartiles."""
+    ratios = sorted(v / b for b, v in zip(base, value))
+    if len(ratios) < 4:
+        return f"per turno: mediana {statistics.median(ratios):.2f}×"
+    low, _, high = statistics.quantiles(ratios, n=4)
+    return f"per turno: mediana {statistics.median(ratios):.2f}×, quartili {low:.2f}–{high:.2f}×"
 
 
 def summary(results: list[Run]) -> Run:
@@ -220,9 +231,10 @@ def main() -> None:
         # The measures the targets compare, and the scaling series, taking turns.
         trio = [(floor_args, args.runs), (build + ["--anno", "2021"], args.runs)]
         trio += [(build + ["--data", str(folders[m])], args.large_runs) for m in folders]
-        found = interleaved(trio)
+        found, cpus = interleaved(trio)
         imports, one = found[0], found[1]
         by_size = dict(zip(folders, found[2:]))
+        cpu_by_size = dict(zip(folders, cpus[2:]))
         for name, result in ((floor_name, imports), ("build 2021", one)):
             rows.append((name, result))
             print(_row(name, result), flush=True)
@@ -259,10 +271,11 @@ def main() -> None:
         header, align,
         *[_row(name, r) for name, r in rows],
         "",
-        f"- build 2021 / import: {_ratio(one.cpu, imports.cpu, 1.15)}",
+        f"- build 2021 / import: {_ratio(one.cpu, imports.cpu, 1.15)}; {turn_ratios(cpus[0], cpus[1])}",
     ]
     if large:
-        lines.append(f"- forma grande / build 2021: {_ratio(large.cpu, one.cpu, 2.0)}; memoria massima "
+        lines.append(f"- forma grande / build 2021: {_ratio(large.cpu, one.cpu, 2.0)}; "
+                     f"{turn_ratios(cpus[1], cpu_by_size[LARGE.incontri])}; memoria massima "
                      f"{large.rss} MiB (obiettivo: 512 MiB, "
                      f"{'raggiunto' if large.rss <= 512 else 'non raggiunto'})")
     if sample_1m:
