@@ -470,14 +470,16 @@ def _dtypes(header_cells: list[str], width: int, distinct: frozenset[str]) -> di
 
 def _read_frame(raw: bytes, delimiter: str, dtypes: dict, width: int, wider_ok: bool = True) -> pd.DataFrame | None:
     """pandas' C parser on the bytes, `width` columns of text. A line with
-    more cells raises ParserError, or, when not `wider_ok`, gives None."""
+    more cells (or anything else the parser refuses) raises ParserError,
+    or, when not `wider_ok`, gives None: the caller then counts the cells
+    of every line and reports what is wrong."""
     try:
         return pd.read_csv(io.BytesIO(raw), sep=delimiter, header=None, names=range(width),
                            dtype=dtypes or "category", skip_blank_lines=False, na_filter=False,
                            keep_default_na=False, quotechar='"', doublequote=True, engine="c",
                            encoding="utf-8")
-    except pd.errors.ParserError as exc:
-        if wider_ok or "Expected" not in str(exc):
+    except (pd.errors.ParserError, ValueError):
+        if wider_ok:
             raise
         return None
 
