@@ -188,8 +188,9 @@ def comparison(year: int, changes: tuple[Change, ...]) -> str:
 
 def lettered(titles: tuple[str, ...]) -> str:
     """The cycle's themes as a lettered run-in list: `(a) Primo; (b) Secondo`
-    (a single theme: its title alone)."""
+    (a single theme: its title alone, in quotes, as the section names a
+    theme inside a sentence: `ha un solo tema: “Le sfide…”`)."""
     if len(titles) == 1:
-        return fmt.typeset(titles[0])
+        return f"“{fmt.typeset(titles[0])}”"
     marks = [chr(ord("a") + i) if len(titles) <= 26 else str(i + 1) for i in range(len(titles))]
     return "; ".join(f"({mark}) {fmt.typeset(title)}" for mark, title in zip(marks, titles))

@@ -141,7 +141,7 @@ def test_comparison_percentages_as_printed():
 
 
 @pytest.mark.parametrize("titles, expected", [
-    (("Uno",), "Uno"),
+    (("Uno",), "“Uno”"),
     (("Uno", "L'altro"), "(a) Uno; (b) L’altro"),
 ])
 def test_lettered(titles, expected):
