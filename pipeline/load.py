@@ -214,7 +214,7 @@ def _record_layout(raw: bytes, delimiter: str, newline_count: int | None = None)
         starts = starts[:-1]
     delims = _positions(arr, ord(delimiter))
     delims = delims[_outside_quotes(quotes, delims)]
-    padded = _padded_cells(raw, arr, delims, ends)
+    padded = _has_padding(raw, arr, delimiter, (delims, ends))
     # Delimiters before each record's end, differenced: the cells of each
     # record (a lookup per record, not per delimiter).
     bounds = ends[: len(starts)] if len(ends) >= len(starts) else np.append(ends, len(arr))
@@ -397,35 +397,30 @@ def _blank_rows(frame: pd.DataFrame) -> np.ndarray:
     return blank
 
 
-def _padded_cells(raw: bytes, arr: np.ndarray, delims: np.ndarray, ends: np.ndarray) -> bool:
-    """`_has_padding` for a file with quoted cells, knowing where cells
-    start and end: a space or tab beside a delimiter or a record's end
-    outside quotes (the spaces of a quoted title after its commas are
-    text, not padding)."""
-    if not raw.isascii() and "\u00a0".encode() in raw:  # a no-break space: trim everything, to be safe
-        return True
-    if raw[:1] in (b" ", b"\t") or raw[-1:] in (b" ", b"\t"):
-        return True
-    last = len(arr) - 1
-    for marks in (delims, ends):
-        for i in range(0, len(marks), _CHUNK):
-            chunk = marks[i: i + _CHUNK]
-            beside = np.concatenate((arr[chunk[chunk > 0] - 1], arr[chunk[chunk < last] + 1]))
-            if ((beside == 32) | (beside == 9)).any():
-                return True
-    return False
-
-
-def _has_padding(raw: bytes, arr: np.ndarray, delimiter: str) -> bool:
+def _has_padding(raw: bytes, arr: np.ndarray, delimiter: str,
+                 bounds: tuple[np.ndarray, ...] | None = None) -> bool:
     """Whether any cell may have spaces around it (else trimming is
     skipped): a space or tab next to a delimiter, a line end or the file's
-    ends. Neighbouring bytes compared a block at a time."""
+    ends. Without `bounds`, neighbouring bytes are compared a block at a
+    time; with `bounds` (a file with quoted cells: the positions of its
+    delimiters and record ends outside quotes), only the bytes beside them
+    are looked at, so the spaces of a quoted title after its commas are
+    text, not padding."""
     if not raw.isascii() and "\u00a0".encode() in raw:  # a no-break space: trim everything, to be safe
         return True
     if b" " not in raw and b"\t" not in raw:
         return False
     if raw[:1] in (b" ", b"\t") or raw[-1:] in (b" ", b"\t"):
         return True
+    if bounds is not None:
+        last = len(arr) - 1
+        for marks in bounds:
+            for i in range(0, len(marks), _CHUNK):
+                chunk = marks[i: i + _CHUNK]
+                beside = np.concatenate((arr[chunk[chunk > 0] - 1], arr[chunk[chunk < last] + 1]))
+                if ((beside == 32) | (beside == 9)).any():
+                    return True
+        return False
     tab, byte = b"\t" in raw, ord(delimiter)
     for i in range(0, len(arr), _CHUNK):
         part = arr[i: i + _CHUNK + 1]  # one byte of overlap: a pair across two blocks
