@@ -13,6 +13,21 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data" / "raw"
 
 
+def files_of(folder: Path) -> dict[str, bytes]:
+    """Every file under `folder` (path relative to it -> bytes)."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def assert_same_edition(made: Path, expected: Path) -> None:
+    """The same files, byte for byte, but the manifest (which names the
+    inputs, and so differs between a CSV and a workbook edition)."""
+    made_files, expected_files = files_of(made), files_of(expected)
+    assert sorted(made_files) == sorted(expected_files)
+    for name, content in expected_files.items():
+        if not name.endswith("manifest.json"):
+            assert made_files[name] == content, name
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory) -> Path:
     """`output/` of a full build of the sample data (every edition)."""

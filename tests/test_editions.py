@@ -15,7 +15,7 @@ import pytest
 
 from pipeline.build import build
 
-from .conftest import DATA
+from .conftest import DATA, files_of
 from .test_end_to_end import _html_text, _pdf_text
 
 SLUG_2022 = "4-3-comunita-di-pratiche"
@@ -128,10 +128,6 @@ def _set(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), "utf-8")
 
 
-def _files(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
 def _renumber_back(text: str) -> str:
     """4.7 -> 4.3 where it is the section number (not inside 134.71428)."""
     return re.sub(r"(?<![\d.])4\.7(?![\d])", "4.3", text).replace("4-7-", "4-3-")
@@ -141,7 +137,7 @@ def test_renumbering_a_section_changes_only_its_number(built, data_copy, tmp_pat
     _set(data_copy / "2022" / "edizione.toml", 'numero = "4.3"', 'numero = "4.7"')
     out = tmp_path / "out"
     build(data_copy, out, log=lambda line: None)
-    before, after = _files(built / "2022"), _files(out / "2022")
+    before, after = files_of(built / "2022"), files_of(out / "2022")
     assert set(after) == {name.replace("4-3-", "4-7-") for name in before}
     for name, content in before.items():
         if name.endswith((".html", ".json", ".csv")) and name != "manifest.json":

@@ -18,7 +18,7 @@ from pipeline.build import build, check
 from pipeline.errors import InputError
 from pipeline.schema import AREAS, MODES, REFERENCES, REGION_AREA, TABLES
 
-from .conftest import DATA, ROOT
+from .conftest import DATA, ROOT, assert_same_edition
 
 
 def modello(data: Path, anno: int) -> subprocess.CompletedProcess:
@@ -218,11 +218,7 @@ def test_an_edition_moved_from_csv_to_the_workbook_builds_the_same_section(tmp_p
     build(csv_data, reference, [2021], log=lambda line: None)
     out = tmp_path / "out"
     build(data, out, [2021], log=lambda line: None)
-    names = sorted(p.relative_to(reference / "2021") for p in (reference / "2021").rglob("*") if p.is_file())
-    assert names == sorted(p.relative_to(out / "2021") for p in (out / "2021").rglob("*") if p.is_file())
-    for name in names:
-        if name.name != "manifest.json":
-            assert (out / "2021" / name).read_bytes() == (reference / "2021" / name).read_bytes(), name
+    assert_same_edition(out / "2021", reference / "2021")
 
 
 def test_problems_of_the_previous_edition_stop_it(tmp_path):
